@@ -1,0 +1,52 @@
+/* ringfence — a consistent-enough picture of a world for diagnosis (SPEC §4).
+ *
+ * Counters are read one by one while the world runs, so a snapshot is not
+ * atomic; each counter is monotonic, which keeps the rows meaningful.
+ */
+#ifndef RINGFENCE_SNAPSHOT_H
+#define RINGFENCE_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ringfence/world.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rf_snapshot_participant {
+	uint64_t round;        /* rounds entered */
+	uint64_t entry_target; /* E_p: own ring's leading position at entry */
+	uint32_t mode;         /* mode of the latest entry */
+	bool arrived;          /* entered the world's current round */
+	uint32_t state;        /* 0 empty, 1 attaching, 2 running, 3 detached */
+	long pid;
+};
+
+struct rf_snapshot {
+	uint32_t nprocs;
+	uint32_t self;
+	uint64_t completed_rounds; /* rounds the world has completed */
+	int aborted;               /* abort reason or 0 */
+	uint64_t *leading;         /* [p]: leading position of ring p */
+	uint64_t *received;        /* [p * nprocs + q]: reader q on ring p */
+	uint64_t *processed;       /* [p * nprocs + q] */
+	struct rf_snapshot_participant *part; /* [p] */
+};
+
+/* Takes a snapshot into freshly allocated memory (free with rf_snapshot_free). */
+int rf_snapshot_take(const rf_world *w, struct rf_snapshot **out);
+
+/* Frees a snapshot; NULL is accepted. */
+void rf_snapshot_free(struct rf_snapshot *s);
+
+/* Prints the stall rows: for every ring p and reader q, (participant p, entry
+ * target E_p, observed received/processed of q), marking pairs behind E_p. */
+int rf_snapshot_print(const struct rf_snapshot *s, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,202 @@
+/* Private layout of a world segment and of the process-local handle.
+ *
+ * Segment (all offsets cache-line aligned, every field written by one side
+ * only where it can be, so that writers never share a line):
+ *
+ *   rf_seg_header      immutable after create, validated by every attach
+ *   rf_seg_control     world state, abort, barrier counters
+ *   rf_seg_part[P]     per participant: barrier entry, state, doorbell
+ *   rf_seg_ring[P]     per ring: the writer's leading position
+ *   rf_seg_progress[P*P] per (ring p, reader q): received, processed
+ *   data[P][capacity]  ring bytes
+ */
+#ifndef RF_INTERNAL_H
+#define RF_INTERNAL_H
+
+#include <stdalign.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "platform.h"
+#include "ringfence.h"
+
+#define RF_MAGIC 0x434e4546474e4952ull /* "RINGFENC" little-endian */
+#define RF_CACHELINE 64u
+#define RF_NAME_PREFIX "rf-"
+#define RF_DEFAULT_CAPACITY (64u * 1024u)
+#define RF_DEFAULT_MAX_RECORD 4096u
+#define RF_REC_ALIGN 16u
+#define RF_START_TIMEOUT_NS (10ll * 1000000000ll)
+#define RF_CLOSE_TIMEOUT_NS (5ll * 1000000000ll)
+/* Longest sleep between liveness checks: bounds the time to notice a death
+ * that nobody signalled (the target in SPEC §4 is 100 ms). */
+#define RF_PARK_SLICE_NS (20ll * 1000000ll)
+
+enum rf_world_state { RF_WS_STARTING = 0, RF_WS_READY = 1 };
+enum rf_part_state { RF_PS_EMPTY = 0, RF_PS_ATTACHING = 1, RF_PS_RUNNING = 2, RF_PS_DETACHED = 3 };
+
+/* Library record types (>= RF_TYPE_RESERVED). */
+enum { RF_TYPE_PAD = 0xFFFFu };
+
+struct rf_seg_header {
+	uint64_t magic;
+	uint32_t abi;
+	uint32_t header_bytes;
+	uint32_t nprocs;
+	uint32_t ring_capacity;
+	uint32_t max_record;
+	uint32_t cacheline;
+	uint32_t transport;
+	int32_t spin;
+	int64_t creator_pid;
+	uint64_t segment_bytes;
+	uint64_t off_control, off_parts, off_rings, off_progress, off_data;
+	uint64_t checksum; /* FNV-1a of every field above */
+};
+
+struct rf_seg_control {
+	alignas(RF_CACHELINE) _Atomic uint32_t state;
+	_Atomic int32_t abort_reason;
+	_Atomic uint32_t nattached;
+	uint32_t oversubscribed; /* written by the creator before workers start */
+	/* Sleepers announce themselves here so wakers can skip the scan when
+	 * nobody sleeps (the common, spinning case). */
+	alignas(RF_CACHELINE) _Atomic uint32_t nsleepers;
+	/* shm barrier: arrivals in the low half, drains in the high half, of the
+	 * round in progress; reset by the completer. */
+	alignas(RF_CACHELINE) _Atomic uint64_t bar_count;
+	alignas(RF_CACHELINE) _Atomic uint64_t completed_rounds;
+	_Atomic int32_t round_status; /* 0 or RF_EMODE for the last completed round */
+};
+
+struct rf_seg_part {
+	/* Written by the owner at barrier entry. */
+	alignas(RF_CACHELINE) _Atomic uint64_t round; /* rounds entered */
+	_Atomic uint64_t entry_target;                /* E_p */
+	_Atomic uint32_t mode;
+	_Atomic uint32_t state;
+	_Atomic int64_t pid;
+	struct rf_binding binding; /* written by the creator before the worker starts */
+	/* Wake-up: the owner sleeps on doorbell; others bump it. */
+	alignas(RF_CACHELINE) _Atomic uint32_t doorbell;
+	_Atomic uint32_t sleeping;
+};
+
+struct rf_seg_ring {
+	alignas(RF_CACHELINE) _Atomic uint64_t leading;
+};
+
+struct rf_seg_progress {
+	alignas(RF_CACHELINE) _Atomic uint64_t received;
+	_Atomic uint64_t processed;
+};
+
+/* Every record starts with this header, at a multiple of RF_REC_ALIGN. */
+struct rf_rec_hdr {
+	uint32_t len;
+	uint16_t type;
+	uint16_t sender;
+	uint16_t dest;
+	uint16_t check; /* hash of the fields and pos_lo: catches stray writes */
+	uint32_t pos_lo;
+};
+
+struct rf_spawn; /* platform-private (spawn_*.c) */
+struct rf_park;  /* platform-private (park_*.c) */
+
+struct rf_world {
+	char name[RF_NAME_MAX];
+	uint8_t *base;
+	size_t size;
+	struct rf_seg_header *hdr;
+	struct rf_seg_control *ctl;
+	struct rf_seg_part *part;
+	struct rf_seg_ring *rings;
+	struct rf_seg_progress *prog;
+	uint8_t *data;
+
+	uint32_t nprocs, self, capacity, max_record;
+	enum rf_transport transport;
+	int32_t spin;
+	bool creator;
+	bool named; /* the segment's name still exists */
+
+	rf_handler_fn handler;
+	void *handler_ctx;
+	int in_handler;
+
+	/* Writer side: own leading position and the lowest position any reader
+	 * still needs (cached; refreshed only when the ring looks full). */
+	uint64_t leading;
+	uint64_t free_until;
+
+	/* Reader side: our received position on every ring (mirrors shared). */
+	uint64_t *rx;
+	uint8_t *scratch;
+
+	/* Barrier round in progress (shm transport). */
+	struct {
+		uint64_t round;       /* round number R being waited for */
+		enum rf_mode mode;
+		bool pending;         /* our drain is still owed for round R */
+		bool have_targets;    /* target[] holds every E_p of round R */
+		uint64_t *target;     /* [p]: E_p of round R */
+	} bar;
+	uint64_t rounds_done;
+
+	struct rf_spawn *spawn;
+	struct rf_park *park;
+};
+
+/* Shared-memory accessors. */
+static inline struct rf_seg_progress *rf_progress(const struct rf_world *w, uint32_t ring,
+						  uint32_t reader)
+{
+	return &w->prog[(size_t)ring * w->nprocs + reader];
+}
+
+static inline uint8_t *rf_ring_data(const struct rf_world *w, uint32_t ring)
+{
+	return w->data + (size_t)ring * w->capacity;
+}
+
+/* Logs through the hook, if any. */
+void rf_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* 16-bit check of a record header at position pos. */
+uint16_t rf_rec_check(const struct rf_rec_hdr *h, uint64_t pos);
+
+/* wait.c: the one waiting loop every blocking call uses. cond returns 1 when
+ * done, 0 to keep waiting, or a negative RF_E* code. */
+typedef int (*rf_cond_fn)(struct rf_world *w, void *arg);
+enum { RF_WAIT_NOPOLL = 1 }; /* start-up waits: records must wait for the handler */
+int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns, int flags);
+/* Deadline for a relative timeout (RF_FOREVER stays forever). */
+int64_t rf_deadline(int64_t timeout_ns);
+/* Wakes every participant that sleeps (after a change they may wait for). */
+void rf_wake_all(struct rf_world *w);
+/* Wakes participant `who` if it sleeps. */
+void rf_wake(struct rf_world *w, uint32_t who);
+/* True if any inbound ring holds records we have not taken. */
+bool rf_inbound_pending(const struct rf_world *w);
+/* Checks peers' liveness (slow path); a negative code if the world is dead. */
+int rf_check_peers(struct rf_world *w);
+
+/* ring.c: delivery without the in-handler guard (used by rf_wait). */
+int rf_poll_inbound(struct rf_world *w);
+/* ring.c: rf_send without the user-type check, for the library's own records. */
+int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *payload,
+		  uint32_t len, int64_t deadline_ns);
+
+/* barrier_shm.c: the shm transport. */
+int rf_barrier_shm(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns);
+/* barrier_shm.c: called by delivery right after `received` moved, before the
+ * handler runs, so a delivery fence can be met while a handler is slow. */
+void rf_barrier_on_received(struct rf_world *w);
+
+/* world.c: handle set-up shared by create and attach. */
+void rf_world_free(struct rf_world *w);
+
+#endif

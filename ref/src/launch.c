@@ -1,0 +1,146 @@
+/* Launching a world: one program is participant 0 and its workers (SPEC §6).
+ *
+ * Start-up handshake: participant 0 creates the segment, records each
+ * participant's binding, spawns and pins the workers, and waits until all P
+ * are attached and running; then it removes the segment's name (nothing can
+ * be left in /dev/shm after that, whatever kills whom) and marks the world
+ * READY. Workers return from rf_launch only once they see READY, so every
+ * reader runs before the first user round. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void rf_launch_opts_default(struct rf_launch_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	rf_world_params_default(&opts->params);
+	opts->placement.policy = RF_PLACE_COMPACT;
+}
+
+bool rf_is_worker(void)
+{
+	uint32_t index;
+	int64_t timeout;
+	char name[RF_NAME_MAX];
+	return rf_os_worker_env_get(name, sizeof name, &index, &timeout) == 0;
+}
+
+static int ready_cond(struct rf_world *w, void *arg)
+{
+	(void)arg;
+	/* acquire: READY publishes the bindings and every attachment */
+	return atomic_load_explicit(&w->ctl->state, memory_order_acquire) == RF_WS_READY;
+}
+
+static int all_attached_cond(struct rf_world *w, void *arg)
+{
+	(void)arg;
+	/* acquire: pairs with each attacher's increment */
+	return atomic_load_explicit(&w->ctl->nattached, memory_order_acquire) == w->nprocs;
+}
+
+static int launch_worker(rf_world **out)
+{
+	char name[RF_NAME_MAX];
+	uint32_t index;
+	int64_t timeout;
+	int rc = rf_os_worker_env_get(name, sizeof name, &index, &timeout);
+	if (rc)
+		return rc;
+	struct rf_world *w;
+	rc = rf_world_attach(name, index, &w);
+	if (rc)
+		return rc;
+	rc = rf_os_lifeline_open(w);
+	if (rc == 0)
+		rc = rf_wait(w, ready_cond, NULL, rf_deadline(timeout), RF_WAIT_NOPOLL);
+	if (rc) {
+		rf_world_close(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+/* Plans and records every participant's binding; pins participant 0. */
+static int place(struct rf_world *w, const struct rf_placement *pl, rf_topology **topo)
+{
+	if (pl->policy == RF_PLACE_NONE)
+		return 0;
+	int rc = rf_topology_load(topo);
+	if (rc)
+		return rc;
+	struct rf_binding *b = calloc(w->nprocs, sizeof *b);
+	if (!b)
+		return RF_ENOMEM;
+	bool over = false;
+	rc = rf_placement_plan(*topo, pl, w->nprocs, b, &over);
+	if (rc == 0)
+		rc = rf_placement_bind(*topo, 0, &b[0]);
+	if (rc == 0) {
+		for (uint32_t p = 0; p < w->nprocs; p++)
+			w->part[p].binding = b[p];
+		w->ctl->oversubscribed = over;
+		if (over)
+			rf_log(RF_LOG_WARN, "%u participants share %u PUs: oversubscribed",
+			       w->nprocs, rf_topology_npus(*topo));
+	}
+	free(b);
+	return rc;
+}
+
+int rf_launch(const struct rf_launch_opts *opts, rf_world **out)
+{
+	if (!opts || !out)
+		return RF_EINVAL;
+	*out = NULL;
+	if (rf_is_worker())
+		return launch_worker(out);
+
+	int64_t timeout = opts->start_timeout_ns > 0 ? opts->start_timeout_ns : RF_START_TIMEOUT_NS;
+	const char *program = opts->program ? opts->program : "/proc/self/exe";
+	char *fallback_argv[] = {(char *)program, NULL};
+	char *const *argv = opts->argv ? opts->argv : fallback_argv;
+
+	struct rf_world *w;
+	int rc = rf_world_create(NULL, &opts->params, &w);
+	if (rc)
+		return rc;
+	rf_topology *topo = NULL;
+	rc = place(w, &opts->placement, &topo);
+	for (uint32_t i = 1; rc == 0 && i < w->nprocs; i++) {
+		rc = rf_os_spawn_worker(w, i, program, argv);
+		/* Pinned from outside right away: the worker runs little before it
+		 * attaches and nothing measured before READY. */
+		if (rc == 0 && topo)
+			rc = rf_placement_bind(topo, (long)atomic_load_explicit(
+						       &w->part[i].pid, memory_order_relaxed),
+					       &w->part[i].binding);
+	}
+	rf_topology_free(topo);
+	if (rc == 0)
+		rc = rf_os_watch_start(w);
+	if (rc == 0)
+		rc = rf_wait(w, all_attached_cond, NULL, rf_deadline(timeout), RF_WAIT_NOPOLL);
+	if (rc == 0) {
+		rf_os_shm_unlink(w->name);
+		w->named = false;
+		/* release: workers that see READY see the bindings and each other */
+		atomic_store_explicit(&w->ctl->state, RF_WS_READY, memory_order_release);
+		rf_wake_all(w);
+		*out = w;
+		return 0;
+	}
+	rf_log(RF_LOG_ERROR, "launch of %u participants failed: %s", w->nprocs, rf_strerror(rc));
+	rf_world_abort(w, RF_EABORTED);
+	rf_world_close(w);
+	return rc;
+}
+
+int rf_launch_kill(rf_world *w, uint32_t participant)
+{
+	if (!w || !w->creator || participant == 0 || participant >= w->nprocs)
+		return RF_EINVAL;
+	return rf_os_kill_worker(w, participant);
+}

@@ -1,0 +1,50 @@
+/* Clock, process and CPU queries on POSIX systems. */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int64_t rf_os_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+long rf_os_pid(void)
+{
+	return (long)getpid();
+}
+
+bool rf_os_pid_alive(long pid)
+{
+	/* EPERM means it exists but is not ours: still alive. */
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH);
+}
+
+uint32_t rf_os_ncpus(void)
+{
+#ifdef CPU_COUNT
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (uint32_t)CPU_COUNT(&set);
+#endif
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (uint32_t)n : 1u;
+}
+
+uint64_t rf_os_random64(void)
+{
+	static _Atomic uint64_t counter;
+	/* relaxed: only uniqueness within the process matters */
+	uint64_t x = atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed);
+	x ^= (uint64_t)rf_os_now_ns() * 0x9E3779B97F4A7C15ull;
+	x ^= (uint64_t)getpid() << 32;
+	/* splitmix64 finaliser: spreads the mixed bits over all 64 */
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+	return x ^ (x >> 31);
+}

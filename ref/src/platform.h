@@ -1,0 +1,84 @@
+/* The platform seam: everything that differs between operating systems.
+ * One implementation file per seam: shm_*.c, park_*.c, spawn_*.c, os_*.c.
+ * The rest of ref/src is platform-free C11. */
+#ifndef RF_PLATFORM_H
+#define RF_PLATFORM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rf_world;
+
+/* --- os_*.c: clock, processes, CPUs ------------------------------------- */
+
+/* Monotonic time in nanoseconds. */
+int64_t rf_os_now_ns(void);
+/* This process's id. */
+long rf_os_pid(void);
+/* False only when `pid` certainly no longer exists. */
+bool rf_os_pid_alive(long pid);
+/* Online CPUs usable by this process (>= 1). */
+uint32_t rf_os_ncpus(void);
+/* 64 random bits, different in every call and process (not cryptographic). */
+uint64_t rf_os_random64(void);
+
+/* A pause inside spin loops: lets the sibling hyperthread run. */
+static inline void rf_os_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* --- shm_*.c: named shared memory ----------------------------------------- */
+
+/* Creates and maps a zero-filled segment; RF_EEXIST if the name is taken. */
+int rf_os_shm_create(const char *name, size_t size, void **addr);
+/* Maps an existing segment whole; *size is its real size (never trust the header). */
+int rf_os_shm_open(const char *name, void **addr, size_t *size);
+/* Unmaps a mapping made by create/open. */
+void rf_os_shm_unmap(void *addr, size_t size);
+/* Removes the name; the memory lives on while mapped. */
+int rf_os_shm_unlink(const char *name);
+/* Calls visit(name) for every ringfence segment name on the machine. */
+int rf_os_shm_each(void (*visit)(const char *name, void *ctx), void *ctx);
+
+/* --- park_*.c: sleeping on a participant's doorbell ---------------------- */
+
+/* Sets up whatever per-participant wake-up objects the platform needs. */
+int rf_os_park_init(struct rf_world *w);
+/* Releases them. */
+void rf_os_park_fini(struct rf_world *w);
+/* Sleeps while our doorbell still reads `seen`, at most timeout_ns. Spurious
+ * returns are allowed; the caller re-checks its condition. */
+void rf_os_park(struct rf_world *w, uint32_t seen, int64_t timeout_ns);
+/* Wakes participant `who` if it sleeps on its doorbell. */
+void rf_os_unpark(struct rf_world *w, uint32_t who);
+
+/* --- spawn_*.c: workers, their lifeline and their watcher ----------------- */
+
+/* Participant 0: starts worker `index` running `program argv` with the
+ * worker environment; it dies with us. */
+int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv);
+/* Participant 0: watches every spawned worker; an unexpected exit aborts the
+ * world with RF_EPEERDEAD. */
+int rf_os_watch_start(struct rf_world *w);
+/* Participant 0: waits up to timeout_ns for every worker to exit, kills the
+ * rest, reaps all; 0, RF_EWORKER (failure status) or RF_EPEERDEAD (killed). */
+int rf_os_reap_workers(struct rf_world *w, int64_t timeout_ns);
+/* Participant 0: SIGKILL (or equivalent) to one worker. */
+int rf_os_kill_worker(struct rf_world *w, uint32_t index);
+/* Worker: reads what to attach to from the environment; RF_ENOENT if not a worker. */
+int rf_os_worker_env_get(char *name, size_t name_len, uint32_t *index, int64_t *timeout_ns);
+/* Worker: remembers the lifeline from the environment. */
+int rf_os_lifeline_open(struct rf_world *w);
+/* Worker: false once participant 0 is gone. Participant 0: always true. */
+bool rf_os_lifeline_ok(struct rf_world *w);
+/* Releases the platform's spawn/lifeline state of a world. */
+void rf_os_spawn_fini(struct rf_world *w);
+
+#endif

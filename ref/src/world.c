@@ -1,0 +1,371 @@
+/* The world segment: layout, create, attach, close, abort (SPEC §1). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static size_t align_up(size_t x, size_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+static uint64_t fnv1a(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t header_checksum(const struct rf_seg_header *h)
+{
+	return fnv1a(h, offsetof(struct rf_seg_header, checksum));
+}
+
+uint16_t rf_rec_check(const struct rf_rec_hdr *h, uint64_t pos)
+{
+	uint64_t x = ((uint64_t)h->len << 32) ^ ((uint64_t)h->type << 16) ^ h->sender;
+	x ^= ((uint64_t)h->dest << 48) ^ (pos * 0x9E3779B97F4A7C15ull);
+	x ^= x >> 29;
+	x *= 0xBF58476D1CE4E5B9ull;
+	return (uint16_t)(x >> 48);
+}
+
+/* Fills the layout fields of h from its parameters; false if they are invalid. */
+static bool layout(struct rf_seg_header *h)
+{
+	uint32_t P = h->nprocs, cap = h->ring_capacity;
+	size_t rec_max = sizeof(struct rf_rec_hdr) + align_up(h->max_record, RF_REC_ALIGN);
+	if (P < 2 || P > RF_MAX_PROCS || cap == 0 || (cap & (cap - 1)) != 0 || cap > (1u << 30) ||
+	    h->max_record > (1u << 24) || cap < 2 * rec_max || h->transport > RF_TRANSPORT_COORDINATOR)
+		return false;
+	size_t off = align_up(sizeof(struct rf_seg_header), RF_CACHELINE);
+	h->off_control = off;
+	off += align_up(sizeof(struct rf_seg_control), RF_CACHELINE);
+	h->off_parts = off;
+	off += (size_t)P * sizeof(struct rf_seg_part);
+	h->off_rings = off;
+	off += (size_t)P * sizeof(struct rf_seg_ring);
+	h->off_progress = off;
+	off += (size_t)P * P * sizeof(struct rf_seg_progress);
+	h->off_data = align_up(off, 4096);
+	h->segment_bytes = h->off_data + (uint64_t)P * cap;
+	return true;
+}
+
+void rf_world_params_default(struct rf_world_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->ring_capacity = RF_DEFAULT_CAPACITY;
+	p->max_record = RF_DEFAULT_MAX_RECORD;
+	p->transport = RF_TRANSPORT_SHM;
+	p->spin = -1;
+}
+
+int rf_world_unique_name(char *buf, size_t len)
+{
+	static _Atomic uint32_t seq;
+	if (!buf)
+		return RF_EINVAL;
+	/* relaxed: only distinctness within this process matters */
+	uint32_t n = atomic_fetch_add_explicit(&seq, 1, memory_order_relaxed);
+	int k = snprintf(buf, len, "/" RF_NAME_PREFIX "%ld-%u-%08x", rf_os_pid(), n,
+			 (unsigned)(rf_os_random64() & 0xffffffffu));
+	return k > 0 && (size_t)k < len && (size_t)k < RF_NAME_MAX ? 0 : RF_EINVAL;
+}
+
+static int32_t default_spin(uint32_t P, int32_t requested)
+{
+	if (requested >= 0)
+		return requested;
+	const char *env = getenv("RF_SPIN");
+	if (env && *env)
+		return (int32_t)strtol(env, NULL, 10);
+	/* More participants than CPUs: a spinner steals the CPU the peer it
+	 * waits for needs, so block almost at once. */
+	return P > rf_os_ncpus() ? 50 : 4000;
+}
+
+/* Points the handle at the segment's parts and allocates local state. */
+static int setup_handle(struct rf_world *w, uint8_t *base, size_t size, uint32_t self)
+{
+	struct rf_seg_header *h = (struct rf_seg_header *)base;
+	w->base = base;
+	w->size = size;
+	w->hdr = h;
+	w->ctl = (struct rf_seg_control *)(base + h->off_control);
+	w->part = (struct rf_seg_part *)(base + h->off_parts);
+	w->rings = (struct rf_seg_ring *)(base + h->off_rings);
+	w->prog = (struct rf_seg_progress *)(base + h->off_progress);
+	w->data = base + h->off_data;
+	w->nprocs = h->nprocs;
+	w->self = self;
+	w->capacity = h->ring_capacity;
+	w->max_record = h->max_record;
+	w->transport = (enum rf_transport)h->transport;
+	w->spin = default_spin(h->nprocs, h->spin);
+	w->rx = calloc(w->nprocs, sizeof *w->rx);
+	w->bar.target = calloc(w->nprocs, sizeof *w->bar.target);
+	w->scratch = malloc(w->max_record ? w->max_record : 1);
+	if (!w->rx || !w->bar.target || !w->scratch)
+		return RF_ENOMEM;
+	for (uint32_t p = 0; p < w->nprocs; p++)
+		/* acquire: resume exactly where a previous holder of the slot stopped */
+		w->rx[p] = atomic_load_explicit(&rf_progress(w, p, self)->received,
+						memory_order_acquire);
+	/* relaxed: only this process writes its own ring's leading position */
+	w->leading = atomic_load_explicit(&w->rings[self].leading, memory_order_relaxed);
+	w->free_until = 0; /* forces a scan of the readers on the first send */
+	return rf_os_park_init(w);
+}
+
+void rf_world_free(struct rf_world *w)
+{
+	if (!w)
+		return;
+	rf_os_spawn_fini(w);
+	rf_os_park_fini(w);
+	rf_os_shm_unmap(w->base, w->size);
+	free(w->rx);
+	free(w->bar.target);
+	free(w->scratch);
+	free(w);
+}
+
+struct sweep_ctx {
+	int removed;
+};
+
+static void sweep_one(const char *name, void *arg)
+{
+	struct sweep_ctx *c = arg;
+	long pid = 0;
+	/* Only names we generate carry the creator's pid: rf-<pid>-... */
+	if (sscanf(name, "/" RF_NAME_PREFIX "%ld-", &pid) != 1 || pid <= 0 || rf_os_pid_alive(pid))
+		return;
+	if (rf_os_shm_unlink(name) == 0) {
+		rf_log(RF_LOG_INFO, "swept %s (creator %ld is gone)", name, pid);
+		c->removed++;
+	}
+}
+
+int rf_sweep(void)
+{
+	struct sweep_ctx c = {0};
+	int rc = rf_os_shm_each(sweep_one, &c);
+	return rc < 0 ? rc : c.removed;
+}
+
+int rf_world_create(const char *name, const struct rf_world_params *params, rf_world **out)
+{
+	if (!params || !out)
+		return RF_EINVAL;
+	*out = NULL;
+	struct rf_seg_header h;
+	memset(&h, 0, sizeof h);
+	h.abi = RF_ABI_VERSION;
+	h.header_bytes = sizeof h;
+	h.nprocs = params->nprocs;
+	h.ring_capacity = params->ring_capacity ? params->ring_capacity : RF_DEFAULT_CAPACITY;
+	h.max_record = params->max_record ? params->max_record : RF_DEFAULT_MAX_RECORD;
+	h.cacheline = RF_CACHELINE;
+	h.transport = params->transport;
+	h.spin = params->spin;
+	h.creator_pid = rf_os_pid();
+	if (!layout(&h))
+		return RF_EINVAL;
+	if (params->transport != RF_TRANSPORT_SHM) {
+		rf_log(RF_LOG_ERROR, "the coordinator transport is not built yet");
+		return RF_EINVAL;
+	}
+	struct rf_world *w = calloc(1, sizeof *w);
+	if (!w)
+		return RF_ENOMEM;
+	int rc = name ? 0 : rf_world_unique_name(w->name, sizeof w->name);
+	if (name) {
+		if (name[0] != '/' || strlen(name) >= RF_NAME_MAX || strchr(name + 1, '/')) {
+			free(w);
+			return RF_EINVAL;
+		}
+		strcpy(w->name, name);
+	}
+	rf_sweep();
+	void *base = NULL;
+	if (rc == 0)
+		rc = rf_os_shm_create(w->name, h.segment_bytes, &base);
+	if (rc) {
+		free(w);
+		return rc;
+	}
+	w->named = true;
+	w->creator = true;
+	/* The checksum covers the magic; the magic itself is stored last. */
+	h.magic = RF_MAGIC;
+	h.checksum = header_checksum(&h);
+	uint64_t magic = h.magic;
+	h.magic = 0;
+	memcpy(base, &h, sizeof h);
+	/* The segment is zero-filled: every counter starts at 0, every slot EMPTY. */
+	rc = setup_handle(w, base, h.segment_bytes, 0);
+	if (rc) {
+		rf_os_shm_unlink(w->name);
+		rf_world_free(w);
+		return rc;
+	}
+	for (uint32_t p = 0; p < w->nprocs; p++) {
+		struct rf_binding none = {-1, -1, -1, -1};
+		w->part[p].binding = none;
+	}
+	/* relaxed: the release store of the magic below publishes all of these */
+	atomic_store_explicit(&w->part[0].pid, rf_os_pid(), memory_order_relaxed);
+	atomic_store_explicit(&w->part[0].state, RF_PS_RUNNING, memory_order_relaxed);
+	atomic_store_explicit(&w->ctl->nattached, 1, memory_order_relaxed);
+	/* release: an attacher that reads the magic sees a complete header */
+	atomic_store_explicit((_Atomic uint64_t *)&w->hdr->magic, magic, memory_order_release);
+	*out = w;
+	return 0;
+}
+
+/* Checks a mapped header against this build; RF_EABI or RF_ECORRUPT. */
+static int validate(const uint8_t *base, size_t size)
+{
+	if (size < sizeof(struct rf_seg_header))
+		return RF_ECORRUPT;
+	const struct rf_seg_header *h = (const struct rf_seg_header *)base;
+	/* acquire: pairs with the creator's release store of the magic */
+	uint64_t magic = atomic_load_explicit((_Atomic uint64_t *)&h->magic, memory_order_acquire);
+	if (magic != RF_MAGIC)
+		return RF_ECORRUPT;
+	if (h->abi != RF_ABI_VERSION || h->header_bytes != sizeof *h)
+		return RF_EABI;
+	if (h->checksum != header_checksum(h))
+		return RF_ECORRUPT;
+	if (h->cacheline != RF_CACHELINE)
+		return RF_EABI;
+	struct rf_seg_header want = *h;
+	if (!layout(&want) || memcmp(&want, h, sizeof want) != 0 || h->segment_bytes != size)
+		return RF_ECORRUPT;
+	return 0;
+}
+
+int rf_world_attach(const char *name, uint32_t index, rf_world **out)
+{
+	if (!name || !out || strlen(name) >= RF_NAME_MAX)
+		return RF_EINVAL;
+	*out = NULL;
+	void *base = NULL;
+	size_t size = 0;
+	int rc = rf_os_shm_open(name, &base, &size);
+	if (rc)
+		return rc;
+	rc = validate(base, size);
+	if (rc) {
+		rf_log(RF_LOG_ERROR, "attach %s: %s", name, rf_strerror(rc));
+		rf_os_shm_unmap(base, size);
+		return rc;
+	}
+	const struct rf_seg_header *h = base;
+	if (index == 0 || index >= h->nprocs) {
+		rf_os_shm_unmap(base, size);
+		return RF_EINVAL;
+	}
+	struct rf_world *w = calloc(1, sizeof *w);
+	if (!w) {
+		rf_os_shm_unmap(base, size);
+		return RF_ENOMEM;
+	}
+	strcpy(w->name, name);
+	w->named = true;
+	rc = setup_handle(w, base, size, index);
+	uint32_t empty = RF_PS_EMPTY;
+	/* acq_rel: claim the slot exactly once, even against a racing attacher */
+	if (rc == 0 && !atomic_compare_exchange_strong_explicit(&w->part[index].state, &empty,
+								RF_PS_ATTACHING, memory_order_acq_rel,
+								memory_order_acquire))
+		rc = RF_EBUSY;
+	if (rc) {
+		rf_world_free(w);
+		return rc;
+	}
+	/* relaxed: published by the release on state below */
+	atomic_store_explicit(&w->part[index].pid, rf_os_pid(), memory_order_relaxed);
+	/* release: peers that see RUNNING see our pid */
+	atomic_store_explicit(&w->part[index].state, RF_PS_RUNNING, memory_order_release);
+	/* acq_rel: the creator counts attachments to end its start-up wait */
+	atomic_fetch_add_explicit(&w->ctl->nattached, 1, memory_order_acq_rel);
+	rf_wake(w, 0);
+	*out = w;
+	return 0;
+}
+
+int rf_world_close(rf_world *w)
+{
+	if (!w)
+		return RF_EINVAL;
+	/* release: a peer that sees DETACHED sees everything we did before */
+	atomic_store_explicit(&w->part[w->self].state, RF_PS_DETACHED, memory_order_release);
+	rf_wake_all(w);
+	int rc = 0;
+	if (w->creator) {
+		if (w->spawn)
+			rc = rf_os_reap_workers(w, RF_CLOSE_TIMEOUT_NS);
+		if (w->named)
+			rf_os_shm_unlink(w->name);
+	}
+	rf_world_free(w);
+	return rc;
+}
+
+void rf_world_set_handler(rf_world *w, rf_handler_fn fn, void *ctx)
+{
+	w->handler = fn;
+	w->handler_ctx = ctx;
+}
+
+int rf_world_abort(rf_world *w, int reason)
+{
+	if (!w || (reason != RF_EABORTED && reason != RF_EPEERDEAD))
+		return RF_EINVAL;
+	int32_t none = 0;
+	/* acq_rel: the first reason wins; waiters acquire it */
+	atomic_compare_exchange_strong_explicit(&w->ctl->abort_reason, &none, reason,
+						memory_order_acq_rel, memory_order_acquire);
+	rf_wake_all(w);
+	return 0;
+}
+
+int rf_world_aborted(const rf_world *w)
+{
+	/* acquire: a waiter that sees the abort sees why */
+	return atomic_load_explicit(&w->ctl->abort_reason, memory_order_acquire);
+}
+
+uint32_t rf_world_size(const rf_world *w)
+{
+	return w->nprocs;
+}
+
+uint32_t rf_world_rank(const rf_world *w)
+{
+	return w->self;
+}
+
+const char *rf_world_name(const rf_world *w)
+{
+	return w->name;
+}
+
+int rf_world_binding(const rf_world *w, uint32_t p, struct rf_binding *out)
+{
+	if (!w || !out || p >= w->nprocs)
+		return RF_EINVAL;
+	*out = w->part[p].binding;
+	return 0;
+}
+
+bool rf_world_oversubscribed(const rf_world *w)
+{
+	return w->ctl->oversubscribed != 0;
+}

@@ -1,0 +1,256 @@
+/* Placement (SPEC §5): spec parsing, the policies on a made-up topology where
+ * the right answer is known exactly, and a real bind checked with the kernel. */
+#include "testutil.h"
+
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SYN "package:2 l3cache:2 core:4 pu:2" /* 32 PUs, 2 per core, 8 per L3 */
+
+static void expect(const struct rf_binding *b, int pu, int core, int l3, int pkg, const char *what,
+		   uint32_t i)
+{
+	CHECK(b->pu == pu && b->core == core && b->l3 == l3 && b->package == pkg,
+	      "%s participant %u: got pu %d core %d l3 %d package %d, want %d %d %d %d", what, i,
+	      b->pu, b->core, b->l3, b->package, pu, core, l3, pkg);
+}
+
+static void plan(const rf_topology *t, const char *spec, uint32_t n, struct rf_binding *out,
+		 bool *over)
+{
+	struct rf_placement pl;
+
+	CHECK_OK(rf_placement_parse(spec, &pl));
+	*over = !*over; /* the call must write it either way */
+	CHECK_OK(rf_placement_plan(t, &pl, n, out, over));
+}
+
+static void test_parse_format(void)
+{
+	static const char *good[][2] = {
+		{"compact", "compact"}, {" scatter\t", "scatter"}, {"none", "none"},
+		{"0,2,4-7", "0,2,4-7"}, {" 3 , 1 - 2 ,9 ", "3,1-2,9"}, {"5-5", "5"},
+		{"1,2,3", "1-3"}, {"7,7,8", "7,7-8"}, {"4-6,2", "4-6,2"}, {"0-1023", "0-1023"},
+	};
+	static const char *bad[] = {
+		"", "  ", ",", "1,", ",1", "1,,2", "-1", "1--2", "a", "1-", "5-3", "1 2",
+		"compact,1", "compactx", "Compact", "+1", "0x10", "99999999999", "0-1024",
+		"0-1023,0", "1;2",
+	};
+	struct rf_placement pl, back;
+	char buf[8192];
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		CHECK_OK(rf_placement_parse(good[i][0], &pl));
+		CHECK_OK(rf_placement_format(&pl, buf, sizeof buf));
+		CHECK(strcmp(buf, good[i][1]) == 0, "'%s' formats as '%s', want '%s'", good[i][0],
+		      buf, good[i][1]);
+		CHECK_OK(rf_placement_parse(buf, &back));
+		CHECK(back.policy == pl.policy && back.npus == pl.npus &&
+			      memcmp(back.pus, pl.pus, pl.npus * sizeof pl.pus[0]) == 0,
+		      "'%s' does not round-trip", buf);
+	}
+	CHECK_OK(rf_placement_parse("0,2,4-7", &pl));
+	CHECK(pl.policy == RF_PLACE_LIST && pl.npus == 6, "npus %u", pl.npus);
+	static const int32_t want[] = {0, 2, 4, 5, 6, 7};
+	CHECK(memcmp(pl.pus, want, sizeof want) == 0, "wrong list contents");
+	CHECK_OK(rf_placement_parse("0-1023", &pl));
+	CHECK(pl.npus == RF_PLACEMENT_MAX_LIST && pl.pus[1023] == 1023, "full list");
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK_OK(rf_placement_parse("scatter", &pl));
+		CHECK(rf_placement_parse(bad[i], &pl) == RF_EINVAL, "'%s' was accepted", bad[i]);
+		CHECK(pl.policy == RF_PLACE_SCATTER, "'%s' changed the output on failure", bad[i]);
+	}
+	CHECK_RC(rf_placement_parse(NULL, &pl), RF_EINVAL);
+	CHECK_RC(rf_placement_parse("none", NULL), RF_EINVAL);
+
+	CHECK_OK(rf_placement_parse("0,2,4-7", &pl));
+	CHECK_RC(rf_placement_format(&pl, buf, 7), RF_EINVAL); /* needs 8 */
+	CHECK_OK(rf_placement_format(&pl, buf, 8));
+	CHECK_OK(rf_placement_parse("compact", &pl));
+	CHECK_RC(rf_placement_format(&pl, buf, 7), RF_EINVAL);
+	pl = (struct rf_placement){.policy = RF_PLACE_LIST, .npus = 0};
+	CHECK_RC(rf_placement_format(&pl, buf, sizeof buf), RF_EINVAL);
+	pl = (struct rf_placement){.policy = RF_PLACE_LIST, .npus = 1, .pus = {-3}};
+	CHECK_RC(rf_placement_format(&pl, buf, sizeof buf), RF_EINVAL);
+	pl = (struct rf_placement){.policy = (enum rf_policy)42};
+	CHECK_RC(rf_placement_format(&pl, buf, sizeof buf), RF_EINVAL);
+}
+
+static void test_synthetic(void)
+{
+	struct rf_binding b[64];
+	bool over = false;
+	rf_topology *t, *t2;
+	char desc[1024];
+
+	CHECK_RC(rf_topology_load_synthetic("package:x", &t), RF_EINVAL);
+	CHECK_OK(rf_topology_load_synthetic(SYN, &t));
+	CHECK(rf_topology_npus(t) == 32, "npus %u", rf_topology_npus(t));
+
+	CHECK_OK(rf_topology_describe(t, desc, sizeof desc));
+	CHECK(strstr(desc, "Package:2") && strstr(desc, "Core:4") && strstr(desc, "PU:2"),
+	      "describe: '%s'", desc);
+	CHECK_OK(rf_topology_load_synthetic(desc, &t2));
+	CHECK(rf_topology_npus(t2) == 32, "described topology reloads with %u PUs",
+	      rf_topology_npus(t2));
+	rf_topology_free(t2);
+	CHECK_RC(rf_topology_describe(t, desc, 10), RF_EINVAL);
+	CHECK(strlen(desc) == 9, "truncated describe is not NUL-terminated at len");
+
+	/* compact: PU i sits on core i/2, L3 i/8, package i/16 */
+	plan(t, "compact", 32, b, &over);
+	CHECK(!over, "32 on 32 is not oversubscribed");
+	for (uint32_t i = 0; i < 32; i++)
+		expect(&b[i], (int)i, (int)i / 2, (int)i / 8, (int)i / 16, "compact", i);
+	plan(t, "compact", 40, b, &over);
+	CHECK(over, "40 on 32 is oversubscribed");
+	for (uint32_t i = 0; i < 40; i++) {
+		uint32_t k = i % 32;
+		expect(&b[i], (int)k, (int)k / 2, (int)k / 8, (int)k / 16, "compact 40", i);
+	}
+
+	/* scatter 2: one per package */
+	plan(t, "scatter", 2, b, &over);
+	CHECK(!over, "scatter 2");
+	expect(&b[0], 0, 0, 0, 0, "scatter 2", 0);
+	expect(&b[1], 16, 8, 2, 1, "scatter 2", 1);
+	/* scatter 4: one per L3, two per package */
+	plan(t, "scatter", 4, b, &over);
+	for (uint32_t i = 0; i < 4; i++)
+		expect(&b[i], (int)i * 8, (int)i * 4, (int)i, (int)i / 2, "scatter 4", i);
+	/* scatter 8: eight different cores, two per L3, spread inside the L3 */
+	plan(t, "scatter", 8, b, &over);
+	for (uint32_t i = 0; i < 8; i++)
+		expect(&b[i], (int)i * 4, (int)i * 2, (int)i / 2, (int)i / 4, "scatter 8", i);
+	/* scatter 32 then 40: every PU once, then round-robin */
+	plan(t, "scatter", 32, b, &over);
+	CHECK(!over, "scatter 32");
+	for (uint32_t i = 0; i < 32; i++)
+		for (uint32_t j = 0; j < i; j++)
+			CHECK(b[i].pu != b[j].pu, "scatter 32: %u and %u share a PU", i, j);
+	plan(t, "scatter", 40, b, &over);
+	CHECK(over, "scatter 40 on 32 is oversubscribed");
+	for (uint32_t i = 32; i < 40; i++)
+		CHECK(memcmp(&b[i], &b[i - 32], sizeof b[i]) == 0, "scatter 40: %u wraps", i);
+
+	plan(t, "none", 3, b, &over);
+	CHECK(!over, "none is never oversubscribed");
+	for (uint32_t i = 0; i < 3; i++)
+		expect(&b[i], -1, -1, -1, -1, "none", i);
+
+	plan(t, "3,17", 5, b, &over);
+	CHECK(over, "5 on a 2-entry list is oversubscribed");
+	for (uint32_t i = 0; i < 5; i += 2)
+		expect(&b[i], 3, 1, 0, 0, "list", i);
+	for (uint32_t i = 1; i < 5; i += 2)
+		expect(&b[i], 17, 8, 2, 1, "list", i);
+	plan(t, "1,2", 2, b, &over);
+	CHECK(!over, "distinct list entries");
+	plan(t, "1,1", 2, b, &over);
+	CHECK(over, "a repeated PU is shared");
+	plan(t, "1,2,1", 2, b, &over);
+	CHECK(!over, "a repeat no participant reaches is not sharing");
+
+	struct rf_placement pl;
+	CHECK_OK(rf_placement_parse("0,99", &pl));
+	CHECK_RC(rf_placement_plan(t, &pl, 1, b, &over), RF_EINVAL);
+	CHECK_OK(rf_placement_parse("32", &pl));
+	CHECK_RC(rf_placement_plan(t, &pl, 1, b, &over), RF_EINVAL);
+	CHECK_OK(rf_placement_parse("compact", &pl));
+	CHECK_OK(rf_placement_plan(t, &pl, 0, NULL, &over));
+	CHECK_RC(rf_placement_plan(t, &pl, 1, NULL, &over), RF_EINVAL);
+	pl.policy = (enum rf_policy)42;
+	CHECK_RC(rf_placement_plan(t, &pl, 1, b, &over), RF_EINVAL);
+
+	/* a synthetic machine is not this one: nothing to bind to */
+	struct rf_binding unbound = {-1, -1, -1, -1};
+	plan(t, "compact", 1, b, &over);
+	CHECK_RC(rf_placement_bind(t, 0, &b[0]), RF_ETOPOLOGY);
+	CHECK_OK(rf_placement_bind(t, 0, &unbound));
+	rf_topology_free(t);
+
+	/* no L3 object at all: l3 is -1, the rest is still filled */
+	CHECK_OK(rf_topology_load_synthetic("package:1 core:2 pu:2", &t));
+	plan(t, "compact", 4, b, &over);
+	for (uint32_t i = 0; i < 4; i++)
+		expect(&b[i], (int)i, (int)i / 2, -1, 0, "no-L3 compact", i);
+	rf_topology_free(t);
+	rf_topology_free(NULL);
+}
+
+static void check_bound_to(int pu, const char *how)
+{
+	cpu_set_t set;
+
+	CHECK(sched_getaffinity(0, sizeof set, &set) == 0, "sched_getaffinity");
+	CHECK(CPU_COUNT(&set) == 1 && CPU_ISSET(pu, &set),
+	      "%s: affinity has %d CPUs, PU %d %s in it", how, CPU_COUNT(&set), pu,
+	      CPU_ISSET(pu, &set) ? "is" : "is not");
+	CHECK(sched_getcpu() == pu, "%s: running on CPU %d, bound to %d", how, sched_getcpu(), pu);
+}
+
+static void test_real(void)
+{
+	struct rf_binding *b;
+	bool over = false;
+	rf_topology *t;
+	char desc[4096];
+	cpu_set_t saved;
+
+	CHECK_OK(rf_topology_load(&t));
+	uint32_t npus = rf_topology_npus(t);
+	CHECK(npus >= 1, "npus %u", npus);
+	CHECK_OK(rf_topology_describe(t, desc, sizeof desc));
+	CHECK(desc[0] != '\0', "empty description");
+	fprintf(stderr, "real topology: %u PUs, %s\n", npus, desc);
+
+	b = calloc(2 * npus, sizeof *b);
+	CHECK(b, "calloc");
+	plan(t, "compact", 2 * npus, b, &over);
+	CHECK(over, "2*npus participants are oversubscribed");
+	for (uint32_t i = 0; i < npus; i++) {
+		CHECK(b[i].pu >= 0 && b[i].core >= 0 && b[i].package >= 0, "binding %u unset", i);
+		CHECK(memcmp(&b[i], &b[i + npus], sizeof b[i]) == 0, "%u and %u differ", i,
+		      i + npus);
+		for (uint32_t j = 0; j < i; j++)
+			CHECK(b[i].pu != b[j].pu, "compact: %u and %u share PU %d", i, j, b[i].pu);
+	}
+	plan(t, "scatter", npus, b, &over);
+	CHECK(!over, "scatter on every PU");
+	for (uint32_t i = 0; i < npus; i++)
+		for (uint32_t j = 0; j < i; j++)
+			CHECK(b[i].pu != b[j].pu, "scatter: %u and %u share PU %d", i, j, b[i].pu);
+
+	struct rf_placement pl = {.policy = RF_PLACE_LIST, .npus = 1, .pus = {1 << 20}};
+	CHECK_RC(rf_placement_plan(t, &pl, 1, b, &over), RF_EINVAL);
+
+	/* bind for real, twice when there are two PUs so the second bind is
+	 * seen to move the process, and once through an explicit pid */
+	CHECK(sched_getaffinity(0, sizeof saved, &saved) == 0, "sched_getaffinity");
+	uint32_t n = npus < 2 ? npus : 2;
+	plan(t, "compact", n, b, &over);
+	for (uint32_t i = 0; i < n; i++) {
+		CHECK_OK(rf_placement_bind(t, 0, &b[i]));
+		check_bound_to(b[i].pu, "pid 0");
+	}
+	CHECK_OK(rf_placement_bind(t, (long)getpid(), &b[0]));
+	check_bound_to(b[0].pu, "own pid");
+	struct rf_binding missing = {1 << 20, -1, -1, -1};
+	CHECK_RC(rf_placement_bind(t, 0, &missing), RF_EINVAL);
+	CHECK(sched_setaffinity(0, sizeof saved, &saved) == 0, "restoring affinity");
+
+	free(b);
+	rf_topology_free(t);
+}
+
+int main(void)
+{
+	test_parse_format();
+	test_synthetic();
+	test_real();
+	printf("test_placement: ok\n");
+	return 0;
+}
