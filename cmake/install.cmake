@@ -1,0 +1,115 @@
+# Installation: the library, its headers, an exported CMake package
+# (find_package(ringfence) -> ringfence::ringfence) and ringfence.pc.
+# Included at the end of the top-level CMakeLists.txt.
+#
+# Static or shared: the library type follows BUILD_SHARED_LIBS, so the default
+# is CMake's (static) and -DBUILD_SHARED_LIBS=ON gives a shared library. Static
+# is a sound default for this project: tests, rf-bench and the soak re-execute
+# themselves as workers, and a static library leaves nothing to resolve at
+# exec time (no RPATH / LD_LIBRARY_PATH) and no PLT call on the measured
+# paths. Both types install and are consumable:
+#  - shared: hwloc is a private dependency of the .so; a consumer needs only
+#    Threads and librt (the public link interface).
+#  - static: the archive needs hwloc at the consumer's link, so the exported
+#    link interface names PkgConfig::HWLOC (as $<LINK_ONLY:...>) and the
+#    package config re-creates that imported target through pkg-config;
+#    ringfence.pc then lists hwloc, pthread and rt as public (see below).
+# The install_consumer test checks whichever type this build tree has.
+
+include(CMakePackageConfigHelpers)
+
+set(RF_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/ringfence)
+set(RF_PKGCONFIG_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+get_target_property(RF_LIBRARY_TYPE ringfence TYPE)
+if(RF_LIBRARY_TYPE STREQUAL "STATIC_LIBRARY")
+  set(RF_STATIC ON)
+else()
+  set(RF_STATIC OFF)
+endif()
+
+# A static library exports its PRIVATE link items as $<LINK_ONLY:...>, and
+# install(EXPORT) requires each such target to be exported too: build-only
+# targets (rf_warnings) must be linked as $<BUILD_INTERFACE:...> in ref/.
+install(TARGETS ringfence
+  EXPORT ringfenceTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/ref/include/
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.h")
+
+install(EXPORT ringfenceTargets
+  NAMESPACE ringfence::
+  FILE ringfenceTargets.cmake
+  DESTINATION ${RF_CMAKE_INSTALL_DIR})
+
+# The package config: @PACKAGE_INIT@ and @RF_STATIC@ are filled in here.
+configure_package_config_file(
+  ${CMAKE_CURRENT_LIST_DIR}/ringfenceConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/cmake/ringfenceConfig.cmake
+  INSTALL_DESTINATION ${RF_CMAKE_INSTALL_DIR})
+# 0.x: a minor release may break the API, so only the same major.minor matches.
+write_basic_package_version_file(
+  ${PROJECT_BINARY_DIR}/cmake/ringfenceConfigVersion.cmake
+  VERSION ${PROJECT_VERSION}
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${PROJECT_BINARY_DIR}/cmake/ringfenceConfig.cmake
+  ${PROJECT_BINARY_DIR}/cmake/ringfenceConfigVersion.cmake
+  DESTINATION ${RF_CMAKE_INSTALL_DIR})
+
+# ringfence.pc is relocatable: its prefix is derived from ${pcfiledir}, so it
+# stays right under `cmake --install --prefix P` and DESTDIR staging, where
+# CMAKE_INSTALL_PREFIX (known at configure time) would not be.
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}" OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(RF_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+  set(RF_PC_LIBDIR "${CMAKE_INSTALL_FULL_LIBDIR}")
+  set(RF_PC_INCLUDEDIR "${CMAKE_INSTALL_FULL_INCLUDEDIR}")
+else()
+  file(RELATIVE_PATH _rf_up "/rf/${RF_PKGCONFIG_INSTALL_DIR}" "/rf")
+  string(REGEX REPLACE "/$" "" _rf_up "${_rf_up}")
+  set(RF_PC_PREFIX "\${pcfiledir}/${_rf_up}")
+  set(RF_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
+  set(RF_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+  unset(_rf_up)
+endif()
+# A shared library keeps hwloc, pthread and rt private (pkg-config --static
+# lists them). A static one cannot: plain `pkg-config --libs ringfence` must
+# still link, and `--static` would pull in hwloc's own private libraries
+# (-ludev on Debian, whose -dev package nobody needs otherwise).
+if(RF_STATIC)
+  set(RF_PC_REQUIRES "Requires: hwloc")
+  set(RF_PC_LIBS "-L\${libdir} -lringfence -lpthread -lrt")
+  set(RF_PC_LIBS_PRIVATE "")
+else()
+  set(RF_PC_REQUIRES "Requires.private: hwloc")
+  set(RF_PC_LIBS "-L\${libdir} -lringfence")
+  set(RF_PC_LIBS_PRIVATE "Libs.private: -lpthread -lrt")
+endif()
+configure_file(${CMAKE_CURRENT_LIST_DIR}/ringfence.pc.in
+  ${PROJECT_BINARY_DIR}/cmake/ringfence.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/cmake/ringfence.pc DESTINATION ${RF_PKGCONFIG_INSTALL_DIR})
+
+# install_consumer: installs this build tree into a prefix under the build
+# directory, then builds and runs a small consumer against it twice: through
+# find_package(ringfence) and through pkg-config. Registered only where the
+# top level enabled testing (RF_BUILD_TESTS, and BUILD_TESTING if CTest set it).
+if(RF_BUILD_TESTS AND (NOT DEFINED BUILD_TESTING OR BUILD_TESTING))
+  add_test(NAME install_consumer
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/consumer/run.sh
+      ${PROJECT_BINARY_DIR}                    # build tree to install
+      ${PROJECT_BINARY_DIR}/install-consumer   # scratch: prefix/, build/, consumer-pc
+      $<CONFIG>
+      ${RF_LIBRARY_TYPE}
+      ${CMAKE_INSTALL_LIBDIR}
+      ${CMAKE_COMMAND}
+      ${CMAKE_GENERATOR}
+      ${CMAKE_C_COMPILER}
+      "${CMAKE_C_FLAGS}"
+      "${CMAKE_EXE_LINKER_FLAGS}")
+  set_tests_properties(install_consumer PROPERTIES LABELS unit TIMEOUT 300)
+endif()

@@ -1,0 +1,309 @@
+/* The barrier across processes (SPEC §4), shm transport.
+ *
+ *   modes P    P participants, every mode, many rounds back to back with
+ *              random traffic before each; after every fenced round each
+ *              participant checks the *global* fence in a snapshot (every
+ *              reader of every ring has received / processed up to E_p) and
+ *              its own markers.
+ *   slow       one reader's handler is slowed on purpose: with rendezvous a
+ *              peer leaves before that reader received the pre-barrier
+ *              records, with the delivery fence never before it received them
+ *              (but before its handler returned), with the processing fence
+ *              never before the handler returned.
+ *   mixed      different modes in one round: RF_EMODE everywhere; the next
+ *              round works.
+ *   kill       SIGKILL of a worker mid-round: every survivor gets RF_EPEERDEAD
+ *              promptly (reported), and nothing is left afterwards.
+ *   timeout    a bounded wait returns RF_ETIMEDOUT and releases the others
+ *              with RF_EABORTED.
+ *   abort      rf_world_abort() by one participant releases everyone.
+ */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define SECOND 1000000000ll
+#define MS 1000000ll
+
+enum { T_DATA = 1, T_MARKER = 2, T_SLOW = 3, T_TIME = 4, T_READY = 5 };
+
+/* ---- modes --------------------------------------------------------------- */
+
+struct modes_rx {
+	uint32_t P;
+	uint64_t marker[RF_MAX_PROCS]; /* latest round whose marker arrived, per sender */
+};
+
+static void modes_handler(void *ctx, const struct rf_record *rec)
+{
+	struct modes_rx *x = ctx;
+	if (rec->type == T_MARKER) {
+		uint64_t r;
+		memcpy(&r, rec->payload, sizeof r);
+		CHECK(r == x->marker[rec->sender] + 1, "marker %llu from %u after %llu",
+		      (unsigned long long)r, rec->sender,
+		      (unsigned long long)x->marker[rec->sender]);
+		x->marker[rec->sender] = r;
+	}
+}
+
+/* Every reader of every ring has reached E_p: the fence, checked globally. */
+static uint32_t fence_misses(rf_world *w, enum rf_mode mode)
+{
+	struct rf_snapshot *s;
+	CHECK_OK(rf_snapshot_take(w, &s));
+	uint32_t misses = 0;
+	for (uint32_t p = 0; p < s->nprocs; p++)
+		for (uint32_t q = 0; q < s->nprocs; q++) {
+			if (p == q)
+				continue;
+			size_t i = (size_t)p * s->nprocs + q;
+			uint64_t got = mode == RF_PROCESSING_FENCE ? s->processed[i] : s->received[i];
+			misses += got < s->part[p].entry_target;
+		}
+	if (misses && mode != RF_RENDEZVOUS)
+		rf_snapshot_print(s, stderr);
+	rf_snapshot_free(s);
+	return misses;
+}
+
+static void run_modes(rf_world *w, uint32_t rounds)
+{
+	uint32_t P = rf_world_size(w), me = rf_world_rank(w);
+	static struct modes_rx x;
+	x.P = P;
+	rf_world_set_handler(w, modes_handler, &x);
+	uint64_t rng = 77 + me, round = 0;
+	uint8_t buf[256] = {0};
+	for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++) {
+		uint32_t observed = 0;
+		for (uint32_t r = 0; r < rounds; r++) {
+			round++;
+			uint32_t k = (uint32_t)(tu_rand(&rng) % 8);
+			for (uint32_t i = 0; i < k; i++) {
+				uint16_t d = (uint16_t)(tu_rand(&rng) % P);
+				CHECK_OK(rf_send(w, d == me ? RF_DEST_ALL : d, T_DATA, buf,
+						 (uint32_t)(tu_rand(&rng) % sizeof buf), 10 * SECOND));
+			}
+			CHECK_OK(rf_send(w, RF_DEST_ALL, T_MARKER, &round, sizeof round, 10 * SECOND));
+			CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
+			uint32_t misses = fence_misses(w, (enum rf_mode)m);
+			if (m != RF_RENDEZVOUS) {
+				CHECK(misses == 0, "P=%u %s round %u: fence broken for %u pairs", P,
+				      rf_mode_name((enum rf_mode)m), r, misses);
+				for (uint32_t p = 0; p < P; p++)
+					CHECK(p == me || x.marker[p] == round,
+					      "%s round %llu: marker of %u missing (have %llu)",
+					      rf_mode_name((enum rf_mode)m),
+					      (unsigned long long)round, p,
+					      (unsigned long long)x.marker[p]);
+			}
+			observed += misses != 0;
+			/* No sends between the two barriers: every E_p stays as checked. */
+			CHECK_OK(rf_barrier(w, RF_RENDEZVOUS, 10 * SECOND));
+		}
+		if (me == 0)
+			printf("P=%u %-10s %u rounds, %u with a peer's records not yet %s on return\n",
+			       P, rf_mode_name((enum rf_mode)m), rounds, observed,
+			       m == RF_PROCESSING_FENCE ? "processed" : "received");
+	}
+	CHECK(rf_barrier_rounds(w) == 6ull * rounds, "rounds %llu",
+	      (unsigned long long)rf_barrier_rounds(w));
+}
+
+/* ---- slow ---------------------------------------------------------------- */
+
+static int slow_ready;
+
+static void slow_handler(void *ctx, const struct rf_record *rec)
+{
+	(void)ctx;
+	if (rec->type == T_SLOW)
+		usleep(300 * 1000);
+	slow_ready += rec->type == T_READY;
+}
+
+static void run_slow(rf_world *w)
+{
+	uint32_t me = rf_world_rank(w);
+	rf_world_set_handler(w, slow_handler, NULL);
+	for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++) {
+		uint64_t E0 = 0;
+		/* The slow reader must take the records inside this round's wait,
+		 * not while it still polls in the previous one: it says when it is
+		 * out, and only then are they sent. */
+		if (me == 1)
+			CHECK_OK(rf_send(w, 0, T_READY, NULL, 0, SECOND));
+		if (me == 0) {
+			int64_t end = tu_now_ns() + 10 * SECOND;
+			while (slow_ready == m && tu_now_ns() < end)
+				CHECK(rf_poll(w) >= 0, "poll");
+			CHECK(slow_ready == m + 1, "reader 1 not ready");
+			/* Two records for the slow reader: while it sits in the first
+			 * handler, the second is not received yet. */
+			CHECK_OK(rf_send(w, 1, T_SLOW, NULL, 0, SECOND));
+			CHECK_OK(rf_send(w, 1, T_SLOW, NULL, 0, SECOND));
+		}
+		CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
+		if (me == 2) {
+			struct rf_snapshot *s;
+			CHECK_OK(rf_snapshot_take(w, &s));
+			E0 = s->part[0].entry_target;
+			uint64_t rcv = s->received[0 * s->nprocs + 1];
+			uint64_t prc = s->processed[0 * s->nprocs + 1];
+			rf_snapshot_free(s);
+			printf("%-10s on return: E_0=%llu, reader 1 received %llu, processed %llu\n",
+			       rf_mode_name((enum rf_mode)m), (unsigned long long)E0,
+			       (unsigned long long)rcv, (unsigned long long)prc);
+			if (m == RF_RENDEZVOUS)
+				CHECK(rcv < E0, "rendezvous waited for delivery: it need not");
+			if (m == RF_DELIVERY_FENCE) {
+				CHECK(rcv >= E0, "delivery fence returned before delivery");
+				CHECK(prc < E0, "delivery fence waited for the handler: it need not");
+			}
+			if (m == RF_PROCESSING_FENCE)
+				CHECK(prc >= E0, "processing fence returned before processing");
+		}
+		/* Let the slow reader finish before the next mode starts. */
+		CHECK_OK(rf_barrier(w, RF_PROCESSING_FENCE, 10 * SECOND));
+	}
+}
+
+/* ---- mixed --------------------------------------------------------------- */
+
+static void run_mixed(rf_world *w)
+{
+	uint32_t me = rf_world_rank(w);
+	static const enum rf_mode combos[][3] = {
+		{RF_RENDEZVOUS, RF_DELIVERY_FENCE, RF_PROCESSING_FENCE},
+		{RF_DELIVERY_FENCE, RF_DELIVERY_FENCE, RF_RENDEZVOUS},
+		{RF_PROCESSING_FENCE, RF_DELIVERY_FENCE, RF_PROCESSING_FENCE},
+	};
+	for (size_t c = 0; c < sizeof combos / sizeof combos[0]; c++) {
+		CHECK_RC(rf_barrier(w, combos[c][me], 10 * SECOND), RF_EMODE);
+		CHECK_OK(rf_barrier(w, combos[c][0], 10 * SECOND));
+	}
+}
+
+/* ---- kill, timeout, abort ------------------------------------------------ */
+
+static int64_t kill_at;
+
+static void time_handler(void *ctx, const struct rf_record *rec)
+{
+	(void)ctx;
+	if (rec->type == T_TIME)
+		memcpy(&kill_at, rec->payload, sizeof kill_at);
+}
+
+static void run_kill(rf_world *w)
+{
+	uint32_t me = rf_world_rank(w), P = rf_world_size(w), victim = 2;
+	rf_world_set_handler(w, time_handler, NULL);
+	long pids[16] = {0};
+	if (me == 0) {
+		int64_t t = tu_now_ns() + 200 * MS;
+		CHECK_OK(rf_send(w, RF_DEST_ALL, T_TIME, &t, sizeof t, SECOND));
+		struct rf_snapshot *s;
+		CHECK_OK(rf_snapshot_take(w, &s));
+		for (uint32_t p = 0; p < P; p++)
+			pids[p] = s->part[p].pid;
+		rf_snapshot_free(s);
+	}
+	CHECK_OK(rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND));
+	CHECK(kill_at || me == 0, "no kill time");
+	if (me == victim) {
+		for (;;)
+			pause(); /* never enters the round: killed in it */
+	}
+	int rc;
+	if (me == 0) {
+		int64_t t = tu_now_ns();
+		kill_at = t + 200 * MS; /* mirrors what was sent, minus the send */
+		while (tu_now_ns() < kill_at)
+			usleep(1000);
+		kill_at = tu_now_ns();
+		CHECK_OK(rf_launch_kill(w, victim));
+	}
+	rc = rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND);
+	int64_t took = tu_now_ns() - kill_at;
+	printf("participant %u released %.1f ms after the kill: %s\n", me, took / 1e6,
+	       rf_strerror(rc));
+	fflush(stdout);
+	CHECK_RC(rc, RF_EPEERDEAD);
+	CHECK(took < 2 * SECOND, "released only after %.1f ms", took / 1e6);
+	if (me != 0) {
+		CHECK_OK(rf_world_close(w) == 0 ? 0 : 0);
+		exit(0);
+	}
+	char name[RF_NAME_MAX];
+	snprintf(name, sizeof name, "%s", rf_world_name(w));
+	CHECK_RC(rf_world_close(w), RF_EPEERDEAD);
+	CHECK(!tu_segment_exists(name), "segment %s left behind", name);
+	for (uint32_t p = 1; p < P; p++)
+		CHECK(kill((pid_t)pids[p], 0) != 0, "worker %u (pid %ld) still exists", p, pids[p]);
+	exit(0);
+}
+
+static void run_timeout(rf_world *w)
+{
+	if (rf_world_rank(w) == 0) {
+		int64_t t0 = tu_now_ns();
+		CHECK_RC(rf_barrier(w, RF_DELIVERY_FENCE, 100 * MS), RF_ETIMEDOUT);
+		int64_t took = tu_now_ns() - t0;
+		CHECK(took >= 100 * MS && took < 5 * SECOND, "timeout after %.1f ms", took / 1e6);
+		CHECK_RC(rf_world_aborted(w), RF_EABORTED);
+	} else {
+		usleep(500 * 1000);
+		CHECK_RC(rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND), RF_EABORTED);
+	}
+}
+
+static void run_abort(rf_world *w)
+{
+	if (rf_world_rank(w) == 1) {
+		usleep(100 * 1000);
+		CHECK_OK(rf_world_abort(w, RF_EABORTED));
+	} else {
+		CHECK_RC(rf_barrier(w, RF_PROCESSING_FENCE, 10 * SECOND), RF_EABORTED);
+	}
+	CHECK_RC(rf_send(w, RF_DEST_ALL, T_DATA, NULL, 0, SECOND), RF_EABORTED);
+	CHECK_RC(rf_poll(w), RF_EABORTED);
+}
+
+int main(int argc, char **argv)
+{
+	CHECK(argc >= 2, "usage: %s modes P [rounds]|slow|mixed|kill|timeout|abort", argv[0]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	tu_log_to_stderr();
+	const char *c = argv[1];
+	rf_world *w;
+	if (strcmp(c, "modes") == 0) {
+		CHECK(argc >= 3, "modes needs P");
+		uint32_t P = (uint32_t)atoi(argv[2]);
+		uint32_t rounds = argc >= 4 ? (uint32_t)atoi(argv[3]) : 300;
+		w = tu_launch(argv, P, 0, 0);
+		run_modes(w, rounds);
+	} else if (strcmp(c, "slow") == 0) {
+		w = tu_launch(argv, 3, 0, 0);
+		run_slow(w);
+	} else if (strcmp(c, "mixed") == 0) {
+		w = tu_launch(argv, 3, 0, 0);
+		run_mixed(w);
+	} else if (strcmp(c, "kill") == 0) {
+		w = tu_launch(argv, 4, 0, 0);
+		run_kill(w);
+	} else if (strcmp(c, "timeout") == 0) {
+		w = tu_launch(argv, 2, 0, 0);
+		run_timeout(w);
+	} else if (strcmp(c, "abort") == 0) {
+		w = tu_launch(argv, 3, 0, 0);
+		run_abort(w);
+	} else {
+		CHECK(0, "unknown case %s", c);
+		return 2;
+	}
+	return tu_finish(w);
+}

@@ -1,0 +1,188 @@
+/* The world segment (SPEC §1): header checks, names, slots, sweeping.
+ * Damage is done through a second, raw mapping of the segment, as a stray
+ * process would; attach must answer RF_EABI / RF_ECORRUPT, never crash (run
+ * under the asan preset too). */
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../src/internal.h"
+#include "testutil.h"
+
+static struct rf_world_params params(uint32_t P)
+{
+	struct rf_world_params p;
+	rf_world_params_default(&p);
+	p.nprocs = P;
+	return p;
+}
+
+/* Maps the segment raw, applies `poke` at `off`, and returns what attach says. */
+static int attach_after_poke(const char *name, size_t off, const void *bytes, size_t n)
+{
+	int fd = shm_open(name, O_RDWR, 0);
+	CHECK(fd >= 0, "shm_open %s", name);
+	size_t len = 4096;
+	uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(m != MAP_FAILED, "mmap");
+	uint8_t saved[256];
+	CHECK(n <= sizeof saved, "poke too big");
+	memcpy(saved, m + off, n);
+	memcpy(m + off, bytes, n);
+	rf_world *w = NULL;
+	int rc = rf_world_attach(name, 1, &w);
+	memcpy(m + off, saved, n);
+	if (w)
+		rf_world_close(w);
+	munmap(m, len);
+	close(fd);
+	return rc;
+}
+
+static void header_checks(void)
+{
+	char name[RF_NAME_MAX];
+	CHECK_OK(rf_world_unique_name(name, sizeof name));
+	struct rf_world_params p = params(3);
+	rf_world *w0;
+	CHECK_OK(rf_world_create(name, &p, &w0));
+	CHECK(tu_segment_exists(name), "no segment");
+
+	uint32_t abi = RF_ABI_VERSION + 1, big = 99, cl = 128;
+	uint64_t magic = 0x1234;
+	CHECK_RC(attach_after_poke(name, offsetof(struct rf_seg_header, abi), &abi, 4), RF_EABI);
+	CHECK_RC(attach_after_poke(name, offsetof(struct rf_seg_header, header_bytes), &big, 4),
+		 RF_EABI);
+	CHECK_RC(attach_after_poke(name, offsetof(struct rf_seg_header, magic), &magic, 8),
+		 RF_ECORRUPT);
+	/* A layout field changed without the checksum: damage, not a version. */
+	CHECK_RC(attach_after_poke(name, offsetof(struct rf_seg_header, nprocs), &big, 4),
+		 RF_ECORRUPT);
+	CHECK_RC(attach_after_poke(name, offsetof(struct rf_seg_header, off_data), &magic, 8),
+		 RF_ECORRUPT);
+	/* A consistent header from a build with another cache-line size. */
+	{
+		struct rf_seg_header h = *(struct rf_seg_header *)((rf_world *)w0)->base;
+		h.cacheline = cl;
+		uint64_t sum = 0xcbf29ce484222325ull;
+		for (size_t i = 0; i < offsetof(struct rf_seg_header, checksum); i++)
+			sum = (sum ^ ((uint8_t *)&h)[i]) * 0x100000001b3ull;
+		h.checksum = sum;
+		CHECK_RC(attach_after_poke(name, 0, &h, sizeof h), RF_EABI);
+	}
+	/* Untouched, it attaches; indices are checked; a slot is taken once. */
+	rf_world *w1, *w2;
+	CHECK_OK(rf_world_attach(name, 1, &w1));
+	CHECK_RC(rf_world_attach(name, 1, &w2), RF_EBUSY);
+	CHECK_RC(rf_world_attach(name, 0, &w2), RF_EINVAL);
+	CHECK_RC(rf_world_attach(name, 3, &w2), RF_EINVAL);
+	CHECK(rf_world_size(w1) == 3 && rf_world_rank(w1) == 1, "size/rank");
+	CHECK_OK(rf_world_close(w1));
+
+	/* A truncated segment: the header claims more than exists. */
+	int fd = shm_open(name, O_RDWR, 0);
+	CHECK(fd >= 0 && ftruncate(fd, 8192) == 0, "truncate");
+	CHECK_RC(rf_world_attach(name, 2, &w2), RF_ECORRUPT);
+	CHECK(ftruncate(fd, 16) == 0, "truncate");
+	CHECK_RC(rf_world_attach(name, 2, &w2), RF_ECORRUPT);
+	close(fd);
+
+	/* The name is taken while the world lives, and gone after close. */
+	CHECK_RC(rf_world_create(name, &p, &w2), RF_EEXIST);
+	CHECK_OK(rf_world_close(w0));
+	CHECK(!tu_segment_exists(name), "close left %s", name);
+	CHECK_RC(rf_world_attach(name, 1, &w2), RF_ENOENT);
+}
+
+static void argument_checks(void)
+{
+	rf_world *w;
+	struct rf_world_params p = params(1);
+	CHECK_RC(rf_world_create(NULL, &p, &w), RF_EINVAL);
+	p = params(RF_MAX_PROCS + 1);
+	CHECK_RC(rf_world_create(NULL, &p, &w), RF_EINVAL);
+	p = params(2);
+	p.ring_capacity = 3000; /* not a power of two */
+	CHECK_RC(rf_world_create(NULL, &p, &w), RF_EINVAL);
+	p = params(2);
+	p.ring_capacity = 1024;
+	p.max_record = 4096; /* a record must fit twice */
+	CHECK_RC(rf_world_create(NULL, &p, &w), RF_EINVAL);
+	p = params(2);
+	CHECK_RC(rf_world_create("no-slash", &p, &w), RF_EINVAL);
+	CHECK_RC(rf_world_attach("/rf-does-not-exist", 1, &w), RF_ENOENT);
+
+	/* Unique names differ. */
+	char a[RF_NAME_MAX], b[RF_NAME_MAX];
+	CHECK_OK(rf_world_unique_name(a, sizeof a));
+	CHECK_OK(rf_world_unique_name(b, sizeof b));
+	CHECK(strcmp(a, b) != 0, "%s twice", a);
+
+	/* Record arguments. */
+	p = params(2);
+	CHECK_OK(rf_world_create(NULL, &p, &w));
+	uint8_t buf[8] = {0};
+	CHECK_RC(rf_send(w, 0, 1, buf, 8, RF_NONBLOCK), RF_EINVAL);        /* to self */
+	CHECK_RC(rf_send(w, 2, 1, buf, 8, RF_NONBLOCK), RF_EINVAL);        /* no such */
+	CHECK_RC(rf_send(w, 1, RF_TYPE_RESERVED, buf, 8, RF_NONBLOCK), RF_EINVAL);
+	CHECK_RC(rf_send(w, 1, 1, NULL, 8, RF_NONBLOCK), RF_EINVAL);
+	CHECK_RC(rf_send(w, 1, 1, buf, RF_DEFAULT_MAX_RECORD + 1, RF_NONBLOCK), RF_ETOOBIG);
+	CHECK_RC(rf_barrier(w, (enum rf_mode)7, 0), RF_EINVAL);
+	CHECK_RC(rf_world_abort(w, RF_EINVAL), RF_EINVAL);
+	CHECK(strcmp(rf_strerror(RF_EMODE), rf_strerror(12345)) != 0, "strerror");
+	CHECK_OK(rf_world_close(w));
+}
+
+/* A creator that dies by SIGKILL leaves its segment; the next creator (or
+ * rf_sweep) removes it, and leaves live worlds alone. */
+static void sweep_checks(void)
+{
+	int pipefd[2];
+	CHECK(pipe(pipefd) == 0, "pipe");
+	pid_t child = fork();
+	CHECK(child >= 0, "fork");
+	if (child == 0) {
+		struct rf_world_params p = params(2);
+		rf_world *w;
+		if (rf_world_create(NULL, &p, &w) != 0)
+			_exit(1);
+		char name[RF_NAME_MAX];
+		snprintf(name, sizeof name, "%s", rf_world_name(w));
+		if (write(pipefd[1], name, sizeof name) != (ssize_t)sizeof name)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	char dead[RF_NAME_MAX];
+	CHECK(read(pipefd[0], dead, sizeof dead) == (ssize_t)sizeof dead, "child name");
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	struct rf_world_params p = params(2);
+	rf_world *live;
+	CHECK_OK(rf_world_create(NULL, &p, &live));
+	CHECK(rf_sweep() == 0, "swept a live world");
+	CHECK(tu_segment_exists(dead), "child's segment missing");
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	CHECK(tu_segment_exists(dead), "segment gone without a sweep");
+	CHECK(rf_sweep() == 1, "sweep did not remove the dead creator's segment");
+	CHECK(!tu_segment_exists(dead), "still there");
+	CHECK(tu_segment_exists(rf_world_name(live)), "live world swept");
+	CHECK_OK(rf_world_close(live));
+}
+
+int main(void)
+{
+	tu_log_to_stderr();
+	header_checks();
+	argument_checks();
+	sweep_checks();
+	printf("world: header, argument and sweep checks passed\n");
+	return 0;
+}
