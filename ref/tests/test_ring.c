@@ -165,19 +165,35 @@ static void run_backpressure(rf_world *w)
 
 /* ---- corrupt-* ---------------------------------------------------------- */
 
+static uint32_t corrupt_delivered;
+
+static void corrupt_handler(void *ctx, const struct rf_record *rec)
+{
+	(void)ctx;
+	(void)rec;
+	corrupt_delivered++;
+}
+
 static void run_corrupt(rf_world *w, const char *how)
 {
 	if (rf_world_rank(w) == 1) {
+		rf_world_set_handler(w, corrupt_handler, NULL);
 		usleep(200 * 1000); /* participant 0 damages its ring meanwhile */
 		CHECK_RC(rf_poll(w), RF_ECORRUPT);
 		CHECK_RC(rf_poll(w), RF_ECORRUPT); /* stays refused, never skipped */
+		/* The damage is in the first record: nothing may reach the handler. */
+		CHECK(corrupt_delivered == 0, "%u damaged records delivered", corrupt_delivered);
 		return;
 	}
 	uint8_t buf[64] = {1, 2, 3};
-	CHECK_OK(rf_send(w, 1, 1, buf, sizeof buf, RF_NONBLOCK));
+	for (int i = 0; i < 10; i++)
+		CHECK_OK(rf_send(w, 1, 1, buf, sizeof buf, RF_NONBLOCK));
 	struct rf_rec_hdr *h = (struct rf_rec_hdr *)rf_ring_data(w, 0);
 	if (strcmp(how, "corrupt-len") == 0) {
-		h->len = 0x7fffffff;
+		/* Over max_record (256) yet inside what was published: only the
+		 * length bound stands between it and an overflowing copy. */
+		h->len = 300;
+		h->check = rf_rec_check(h, 0);
 	} else if (strcmp(how, "corrupt-check") == 0) {
 		h->dest = 0; /* sender's own index: stray byte, caught by the check */
 	} else if (strcmp(how, "corrupt-leading") == 0) {

@@ -1,6 +1,7 @@
 #include "testutil.h"
 
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +22,23 @@ static void log_stderr(void *ctx, int level, const char *msg)
 void tu_log_to_stderr(void)
 {
 	rf_set_log(log_stderr, NULL);
+}
+
+static char tracked[8][RF_NAME_MAX];
+static int ntracked;
+
+static void unlink_tracked(void)
+{
+	for (int i = 0; i < ntracked; i++)
+		shm_unlink(tracked[i]); /* ENOENT after a clean close: fine */
+}
+
+void tu_unlink_at_exit(const char *name)
+{
+	if (ntracked == 0)
+		atexit(unlink_tracked);
+	if (ntracked < 8)
+		snprintf(tracked[ntracked++], RF_NAME_MAX, "%s", name);
 }
 
 int tu_segment_exists(const char *name)

@@ -39,6 +39,10 @@ void tu_log_to_stderr(void);
 int tu_segment_exists(const char *name);
 
 
+/* Removes segment `name` when the test exits, passing or failing, for tests
+ * that create worlds by hand (a failed CHECK exits without closing them). */
+void tu_unlink_at_exit(const char *name);
+
 /* Deterministic PRNG (splitmix64): the same seed gives the same stream in
  * every process, so a receiver can regenerate what a sender sent. */
 static inline uint64_t tu_rand(uint64_t *state)
