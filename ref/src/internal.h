@@ -9,6 +9,7 @@
  *   rf_seg_ring[P]     per ring: the writer's leading position
  *   rf_seg_progress[P*P] per (ring p, reader q): received, processed
  *   data[P][capacity]  ring bytes
+ *   user[user_bytes]   the user area (rf_world_user)
  */
 #ifndef RF_INTERNAL_H
 #define RF_INTERNAL_H
@@ -52,7 +53,8 @@ struct rf_seg_header {
 	int32_t spin;
 	int64_t creator_pid;
 	uint64_t segment_bytes;
-	uint64_t off_control, off_parts, off_rings, off_progress, off_data;
+	uint64_t user_bytes;
+	uint64_t off_control, off_parts, off_rings, off_progress, off_data, off_user;
 	uint64_t checksum; /* FNV-1a of every field above */
 };
 

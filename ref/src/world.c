@@ -39,7 +39,8 @@ static bool layout(struct rf_seg_header *h)
 	uint32_t P = h->nprocs, cap = h->ring_capacity;
 	size_t rec_max = sizeof(struct rf_rec_hdr) + align_up(h->max_record, RF_REC_ALIGN);
 	if (P < 2 || P > RF_MAX_PROCS || cap == 0 || (cap & (cap - 1)) != 0 || cap > (1u << 30) ||
-	    h->max_record > (1u << 24) || cap < 2 * rec_max || h->transport > RF_TRANSPORT_COORDINATOR)
+	    h->max_record > (1u << 24) || cap < 2 * rec_max || h->transport > RF_TRANSPORT_COORDINATOR ||
+	    h->user_bytes > (1ull << 30))
 		return false;
 	size_t off = align_up(sizeof(struct rf_seg_header), RF_CACHELINE);
 	h->off_control = off;
@@ -51,7 +52,8 @@ static bool layout(struct rf_seg_header *h)
 	h->off_progress = off;
 	off += (size_t)P * P * sizeof(struct rf_seg_progress);
 	h->off_data = align_up(off, 4096);
-	h->segment_bytes = h->off_data + (uint64_t)P * cap;
+	h->off_user = h->off_data + (uint64_t)P * cap;
+	h->segment_bytes = h->off_user + align_up(h->user_bytes, RF_CACHELINE);
 	return true;
 }
 
@@ -173,6 +175,7 @@ int rf_world_create(const char *name, const struct rf_world_params *params, rf_w
 	h.cacheline = RF_CACHELINE;
 	h.transport = params->transport;
 	h.spin = params->spin;
+	h.user_bytes = params->user_bytes;
 	h.creator_pid = rf_os_pid();
 	if (!layout(&h))
 		return RF_EINVAL;
@@ -363,6 +366,13 @@ int rf_world_binding(const rf_world *w, uint32_t p, struct rf_binding *out)
 		return RF_EINVAL;
 	*out = w->part[p].binding;
 	return 0;
+}
+
+void *rf_world_user(const rf_world *w, size_t *bytes)
+{
+	if (bytes)
+		*bytes = w->hdr->user_bytes;
+	return w->hdr->user_bytes ? w->base + w->hdr->off_user : NULL;
 }
 
 bool rf_world_oversubscribed(const rf_world *w)

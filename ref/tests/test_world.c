@@ -101,6 +101,33 @@ static void header_checks(void)
 	CHECK_RC(rf_world_attach(name, 1, &w2), RF_ENOENT);
 }
 
+/* The user area is shared and zero-filled, and absent unless asked for. */
+static void user_area_checks(void)
+{
+	struct rf_world_params p = params(2);
+	p.user_bytes = 100;
+	rf_world *w0, *w1;
+	CHECK_OK(rf_world_create(NULL, &p, &w0));
+	tu_unlink_at_exit(rf_world_name(w0));
+	CHECK_OK(rf_world_attach(rf_world_name(w0), 1, &w1));
+	size_t n0 = 0, n1 = 0;
+	uint8_t *u0 = rf_world_user(w0, &n0), *u1 = rf_world_user(w1, &n1);
+	CHECK(u0 && u1 && n0 == 100 && n1 == 100, "user area %p %zu / %p %zu", (void *)u0, n0,
+	      (void *)u1, n1);
+	CHECK(((uintptr_t)u0 % 64) == 0, "user area not cache-line aligned");
+	for (size_t i = 0; i < n0; i++)
+		CHECK(u0[i] == 0, "not zero-filled at %zu", i);
+	u0[99] = 42;
+	CHECK(u1[99] == 42, "not shared");
+	CHECK_OK(rf_world_close(w1));
+	CHECK_OK(rf_world_close(w0));
+	p.user_bytes = 0;
+	CHECK_OK(rf_world_create(NULL, &p, &w0));
+	tu_unlink_at_exit(rf_world_name(w0));
+	CHECK(rf_world_user(w0, &n0) == NULL && n0 == 0, "user area without asking");
+	CHECK_OK(rf_world_close(w0));
+}
+
 static void argument_checks(void)
 {
 	rf_world *w;
@@ -190,6 +217,7 @@ int main(void)
 	tu_log_to_stderr();
 	header_checks();
 	argument_checks();
+	user_area_checks();
 	sweep_checks();
 	printf("world: header, argument and sweep checks passed\n");
 	return 0;

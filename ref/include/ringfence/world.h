@@ -36,6 +36,7 @@ struct rf_world_params {
 	uint32_t max_record;    /* largest payload in bytes; 0 = 4096 */
 	enum rf_transport transport;
 	int32_t spin;           /* wait iterations before blocking; -1 = chosen from P and CPUs */
+	uint32_t user_bytes;    /* size of the user area (rf_world_user); 0 = none */
 };
 
 /* One record as a handler sees it; payload stays valid until the handler returns. */
@@ -91,6 +92,10 @@ const char *rf_world_name(const rf_world *w);
 
 /* The binding applied to participant p (all -1 when unpinned). */
 int rf_world_binding(const rf_world *w, uint32_t p, struct rf_binding *out);
+
+/* The world's user area: user_bytes of zero-filled shared memory, cache-line
+ * aligned, the same in every participant; the library never touches it. */
+void *rf_world_user(const rf_world *w, size_t *bytes);
 
 /* True when two participants were placed on the same PU. */
 bool rf_world_oversubscribed(const rf_world *w);
