@@ -16,6 +16,9 @@ int rf_barrier(rf_world *w, enum rf_mode mode, int64_t timeout_ns)
 	case RF_TRANSPORT_SHM:
 		rc = rf_barrier_shm(w, mode, deadline);
 		break;
+	case RF_TRANSPORT_COORDINATOR:
+		rc = rf_barrier_coord(w, mode, deadline);
+		break;
 	default:
 		return RF_EINVAL;
 	}
@@ -24,6 +27,21 @@ int rf_barrier(rf_world *w, enum rf_mode mode, int64_t timeout_ns)
 	if (rc == RF_ETIMEDOUT || rc == RF_ECORRUPT)
 		rf_world_abort(w, RF_EABORTED);
 	return rc;
+}
+
+void rf_stats_round(struct rf_world *w, enum rf_mode mode, bool handshake, int64_t wait_ns)
+{
+	/* relaxed: one writer per round (the completer); snapshots are hints
+	 * published by the release of completed_rounds that follows */
+	struct rf_seg_stats *st = &w->ctl->stats[mode];
+	atomic_fetch_add_explicit(&st->rounds, 1, memory_order_relaxed);
+	if (!handshake)
+		return;
+	uint64_t ns = wait_ns > 0 ? (uint64_t)wait_ns : 0;
+	atomic_fetch_add_explicit(&st->handshakes, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&st->wait_total_ns, ns, memory_order_relaxed);
+	if (ns > atomic_load_explicit(&st->wait_max_ns, memory_order_relaxed))
+		atomic_store_explicit(&st->wait_max_ns, ns, memory_order_relaxed);
 }
 
 uint64_t rf_barrier_rounds(const rf_world *w)

@@ -35,6 +35,7 @@ static void complete(struct rf_world *w, uint64_t R)
 	/* relaxed: published by the release store of completed_rounds below */
 	atomic_store_explicit(&w->ctl->round_status, status, memory_order_relaxed);
 	atomic_store_explicit(&w->ctl->bar_count, 0, memory_order_relaxed);
+	rf_stats_round(w, (enum rf_mode)m0, false, 0);
 	/* release: waiters that see R see the status, the reset, and every
 	 * drain (and thus every record the drains covered) */
 	atomic_store_explicit(&w->ctl->completed_rounds, R, memory_order_release);
@@ -48,7 +49,7 @@ static void count(struct rf_world *w, uint64_t inc)
 	uint64_t v = atomic_fetch_add_explicit(&w->ctl->bar_count, inc, memory_order_acq_rel) + inc;
 	if (v == all_drained(w->nprocs))
 		complete(w, w->bar.round);
-	else if ((uint32_t)v == w->nprocs && inc == ARRIVAL)
+	else if ((uint32_t)v == w->nprocs && (inc & ARRIVAL))
 		rf_wake_all(w); /* the last arrival: fenced sleepers can check now */
 }
 

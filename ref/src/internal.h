@@ -32,14 +32,16 @@
 #define RF_START_TIMEOUT_NS (10ll * 1000000000ll)
 #define RF_CLOSE_TIMEOUT_NS (5ll * 1000000000ll)
 /* Longest sleep between liveness checks: bounds the time to notice a death
- * that nobody signalled (the target in SPEC §4 is 100 ms). */
+ * that nobody signalled (the target in SPEC §4 is 100 ms). RF_PARK_SLICE_NS
+ * in the environment overrides it: tests set it huge to prove that no
+ * wake-up depends on the slice running out. */
 #define RF_PARK_SLICE_NS (20ll * 1000000ll)
 
 enum rf_world_state { RF_WS_STARTING = 0, RF_WS_READY = 1 };
 enum rf_part_state { RF_PS_EMPTY = 0, RF_PS_ATTACHING = 1, RF_PS_RUNNING = 2, RF_PS_DETACHED = 3 };
 
 /* Library record types (>= RF_TYPE_RESERVED). */
-enum { RF_TYPE_PAD = 0xFFFFu };
+enum { RF_TYPE_PAD = 0xFFFFu, RF_TYPE_ARRIVAL = 0xFFF0u, RF_TYPE_COMPLETE = 0xFFF1u };
 
 struct rf_seg_header {
 	uint64_t magic;
@@ -71,6 +73,10 @@ struct rf_seg_control {
 	alignas(RF_CACHELINE) _Atomic uint64_t bar_count;
 	alignas(RF_CACHELINE) _Atomic uint64_t completed_rounds;
 	_Atomic int32_t round_status; /* 0 or RF_EMODE for the last completed round */
+	/* Written only by whoever completes a round: per mode, for snapshots. */
+	struct rf_seg_stats {
+		_Atomic uint64_t rounds, handshakes, wait_total_ns, wait_max_ns;
+	} stats[3];
 };
 
 struct rf_seg_part {
@@ -122,6 +128,7 @@ struct rf_world {
 	uint32_t nprocs, self, capacity, max_record;
 	enum rf_transport transport;
 	int32_t spin;
+	int64_t park_slice_ns;
 	bool creator;
 	bool named; /* the segment's name still exists */
 
@@ -147,6 +154,25 @@ struct rf_world {
 		uint64_t *target;     /* [p]: E_p of round R */
 	} bar;
 	uint64_t rounds_done;
+
+	/* Coordinator transport. Participant 0 collects round `round`. */
+	struct {
+		uint64_t round;
+		uint32_t arrived;
+		uint32_t modes;         /* bit per mode seen this round */
+		uint64_t *entry;        /* [p]: E_p */
+		uint8_t *fence;         /* [p]: fence required */
+		struct rf_handshake_row *rows;
+		bool pending;           /* all arrived: completion deferred */
+		bool traced;            /* rows captured for this round */
+		int64_t last_arrival_ns;
+		rf_trace_fn trace;
+		void *trace_ctx;
+		bool trace_log;         /* RF_TRACE_HANDSHAKE=1 */
+		/* Every participant: the latest completion record seen. */
+		uint64_t done;
+		int32_t status;
+	} coord;
 
 	struct rf_spawn *spawn;
 	struct rf_park *park;
@@ -194,6 +220,13 @@ int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *
 
 /* barrier_shm.c: the shm transport. */
 int rf_barrier_shm(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns);
+/* barrier_coord.c: the coordinator transport; and its records, as delivery
+ * hands them over (returns 0 or RF_ECORRUPT for a protocol violation). */
+int rf_barrier_coord(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns);
+int rf_coord_on_record(struct rf_world *w, const struct rf_record *rec);
+/* barrier.c: records a completed round in the shared per-mode counters. */
+void rf_stats_round(struct rf_world *w, enum rf_mode mode, bool handshake, int64_t wait_ns);
+
 /* barrier_shm.c: called by delivery right after `received` moved, before the
  * handler runs, so a delivery fence can be met while a handler is slow. */
 void rf_barrier_on_received(struct rf_world *w);

@@ -133,7 +133,16 @@ static int drain_ring(struct rf_world *w, uint32_t p)
 		/* release: the writer may reuse these bytes once it sees this */
 		atomic_store_explicit(&pr->received, pos, memory_order_release);
 		rf_barrier_on_received(w);
-		if (deliver && h.type < RF_TYPE_RESERVED && w->handler) {
+		if (deliver && h.type >= RF_TYPE_RESERVED) {
+			/* The library's own records: barrier arrivals and completions. */
+			int rc = rf_coord_on_record(w, &rec);
+			if (rc)
+				return rc;
+		} else if (deliver && w->handler) {
+			/* A handler may take long: a coordinator waiting for a delivery
+			 * fence must hear about `received` now, not when it returns. */
+			if (w->transport == RF_TRANSPORT_COORDINATOR && w->self != 0)
+				rf_wake(w, 0);
 			w->in_handler++;
 			w->handler(w->handler_ctx, &rec);
 			w->in_handler--;
@@ -142,8 +151,11 @@ static int drain_ring(struct rf_world *w, uint32_t p)
 		atomic_store_explicit(&pr->processed, pos, memory_order_release);
 		n += !is_pad;
 	}
-	/* The writer may be asleep waiting for exactly this space. */
+	/* The writer may be asleep waiting for exactly this space, and the
+	 * coordinator for exactly this progress (its remote-drain handshake). */
 	rf_wake(w, p);
+	if (w->transport == RF_TRANSPORT_COORDINATOR && p != 0 && w->self != 0)
+		rf_wake(w, 0);
 	return n;
 }
 

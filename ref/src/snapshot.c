@@ -21,9 +21,19 @@ int rf_snapshot_take(const rf_world *w, struct rf_snapshot **out)
 	}
 	s->nprocs = P;
 	s->self = w->self;
+	s->transport = w->transport;
 	/* acquire throughout: each counter is read as its owner published it */
 	s->completed_rounds = atomic_load_explicit(&w->ctl->completed_rounds, memory_order_acquire);
 	s->aborted = rf_world_aborted(w);
+	for (int m = 0; m < 3; m++) {
+		s->stats[m].rounds = atomic_load_explicit(&w->ctl->stats[m].rounds, memory_order_relaxed);
+		s->stats[m].handshakes =
+			atomic_load_explicit(&w->ctl->stats[m].handshakes, memory_order_relaxed);
+		s->stats[m].wait_total_ns =
+			atomic_load_explicit(&w->ctl->stats[m].wait_total_ns, memory_order_relaxed);
+		s->stats[m].wait_max_ns =
+			atomic_load_explicit(&w->ctl->stats[m].wait_max_ns, memory_order_relaxed);
+	}
 	for (uint32_t p = 0; p < P; p++) {
 		const struct rf_seg_part *sp = &w->part[p];
 		struct rf_snapshot_participant *d = &s->part[p];
@@ -62,9 +72,19 @@ int rf_snapshot_print(const struct rf_snapshot *s, FILE *out)
 	if (!s || !out)
 		return RF_EINVAL;
 	static const char *states[] = {"empty", "attaching", "running", "detached"};
-	fprintf(out, "world snapshot by participant %u: %llu rounds completed%s%s\n", s->self,
+	fprintf(out, "world snapshot by participant %u (%s transport): %llu rounds completed%s%s\n",
+		s->self, s->transport == RF_TRANSPORT_COORDINATOR ? "coordinator" : "shm",
 		(unsigned long long)s->completed_rounds, s->aborted ? ", aborted: " : "",
 		s->aborted ? rf_strerror(s->aborted) : "");
+	for (int m = 0; m < 3; m++)
+		if (s->stats[m].rounds)
+			fprintf(out, "  %-10s %llu rounds, %llu by handshake (wait mean %.1f us, max %.1f us)\n",
+				rf_mode_name((enum rf_mode)m), (unsigned long long)s->stats[m].rounds,
+				(unsigned long long)s->stats[m].handshakes,
+				s->stats[m].handshakes ? s->stats[m].wait_total_ns / 1e3 /
+								 (double)s->stats[m].handshakes
+						       : 0.0,
+				s->stats[m].wait_max_ns / 1e3);
 	fprintf(out, "%4s %8s %6s %-10s %-9s %7s %12s %12s\n", "p", "pid", "round", "mode",
 		"state", "arrived", "E_p", "leading");
 	for (uint32_t p = 0; p < s->nprocs; p++) {

@@ -107,7 +107,7 @@ int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns,
 		c = cond(w, arg);
 		if (c == 0 && !(deliver && rf_inbound_pending(w)) && !rf_world_aborted(w)) {
 			int64_t left = deadline_ns - now;
-			rf_os_park(w, seen, left < RF_PARK_SLICE_NS ? left : RF_PARK_SLICE_NS);
+			rf_os_park(w, seen, left < w->park_slice_ns ? left : w->park_slice_ns);
 		}
 		atomic_store_explicit(&me->sleeping, 0, memory_order_relaxed);
 		atomic_fetch_sub_explicit(&w->ctl->nsleepers, 1, memory_order_relaxed);

@@ -108,10 +108,21 @@ static int setup_handle(struct rf_world *w, uint8_t *base, size_t size, uint32_t
 	w->max_record = h->max_record;
 	w->transport = (enum rf_transport)h->transport;
 	w->spin = default_spin(h->nprocs, h->spin);
+	const char *slice = getenv("RF_PARK_SLICE_NS");
+	w->park_slice_ns = slice && atoll(slice) > 0 ? atoll(slice) : RF_PARK_SLICE_NS;
 	w->rx = calloc(w->nprocs, sizeof *w->rx);
 	w->bar.target = calloc(w->nprocs, sizeof *w->bar.target);
+	w->coord.entry = calloc(w->nprocs, sizeof *w->coord.entry);
+	w->coord.fence = calloc(w->nprocs, sizeof *w->coord.fence);
+	w->coord.rows = calloc(w->nprocs, sizeof *w->coord.rows);
+	w->coord.round = 1;
+	for (uint32_t p = 0; w->coord.entry && p < w->nprocs; p++)
+		w->coord.entry[p] = UINT64_MAX; /* nobody has arrived */
+	const char *trace = getenv("RF_TRACE_HANDSHAKE");
+	w->coord.trace_log = trace && *trace && *trace != '0';
 	w->scratch = malloc(w->max_record ? w->max_record : 1);
-	if (!w->rx || !w->bar.target || !w->scratch)
+	if (!w->rx || !w->bar.target || !w->coord.entry || !w->coord.fence || !w->coord.rows ||
+	    !w->scratch)
 		return RF_ENOMEM;
 	for (uint32_t p = 0; p < w->nprocs; p++)
 		/* acquire: resume exactly where a previous holder of the slot stopped */
@@ -132,6 +143,9 @@ void rf_world_free(struct rf_world *w)
 	rf_os_shm_unmap(w->base, w->size);
 	free(w->rx);
 	free(w->bar.target);
+	free(w->coord.entry);
+	free(w->coord.fence);
+	free(w->coord.rows);
 	free(w->scratch);
 	free(w);
 }
@@ -179,10 +193,6 @@ int rf_world_create(const char *name, const struct rf_world_params *params, rf_w
 	h.creator_pid = rf_os_pid();
 	if (!layout(&h))
 		return RF_EINVAL;
-	if (params->transport != RF_TRANSPORT_SHM) {
-		rf_log(RF_LOG_ERROR, "the coordinator transport is not built yet");
-		return RF_EINVAL;
-	}
 	struct rf_world *w = calloc(1, sizeof *w);
 	if (!w)
 		return RF_ENOMEM;

@@ -1,4 +1,5 @@
-/* The barrier across processes (SPEC §4), shm transport.
+/* The barrier across processes (SPEC §4), for both transports: the first
+ * argument is shm or coordinator, and every case runs unchanged on either.
  *
  *   modes P    P participants, every mode, many rounds back to back with
  *              random traffic before each; after every fenced round each
@@ -17,8 +18,14 @@
  *   timeout    a bounded wait returns RF_ETIMEDOUT and releases the others
  *              with RF_EABORTED.
  *   abort      rf_world_abort() by one participant releases everyone.
+ *   startup    a fenced round straight after start, in ten worlds in a row.
+ *   stalled    a non-coordinator reader stalls (its progress frozen below
+ *              E_p): a fenced round waits for it and completes once it resumes.
+ *   handshake  (coordinator) every fenced round took the remote-drain
+ *              handshake with finite targets, no rendezvous round did.
  */
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,6 +56,15 @@ static void modes_handler(void *ctx, const struct rf_record *rec)
 	}
 }
 
+/* Each participant notes its E_p in the user area before it enters a round
+ * (one cache line each); the barrier orders the note before everyone's check.
+ * The snapshot's own entry_target is the latest round's, which can already be
+ * the next one. */
+static _Atomic uint64_t *entry_note(rf_world *w, uint32_t p)
+{
+	return (_Atomic uint64_t *)((char *)rf_world_user(w, NULL) + 64 * p);
+}
+
 /* Every reader of every ring has reached E_p: the fence, checked globally. */
 static uint32_t fence_misses(rf_world *w, enum rf_mode mode)
 {
@@ -61,7 +77,7 @@ static uint32_t fence_misses(rf_world *w, enum rf_mode mode)
 				continue;
 			size_t i = (size_t)p * s->nprocs + q;
 			uint64_t got = mode == RF_PROCESSING_FENCE ? s->processed[i] : s->received[i];
-			misses += got < s->part[p].entry_target;
+			misses += got < atomic_load_explicit(entry_note(w, p), memory_order_relaxed);
 		}
 	if (misses && mode != RF_RENDEZVOUS)
 		rf_snapshot_print(s, stderr);
@@ -88,6 +104,8 @@ static void run_modes(rf_world *w, uint32_t rounds)
 						 (uint32_t)(tu_rand(&rng) % sizeof buf), 10 * SECOND));
 			}
 			CHECK_OK(rf_send(w, RF_DEST_ALL, T_MARKER, &round, sizeof round, 10 * SECOND));
+			atomic_store_explicit(entry_note(w, me), rf_ring_leading(w),
+					      memory_order_relaxed);
 			CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
 			uint32_t misses = fence_misses(w, (enum rf_mode)m);
 			if (m != RF_RENDEZVOUS) {
@@ -101,7 +119,7 @@ static void run_modes(rf_world *w, uint32_t rounds)
 					      (unsigned long long)x.marker[p]);
 			}
 			observed += misses != 0;
-			/* No sends between the two barriers: every E_p stays as checked. */
+			/* Nobody notes a new E_p before everyone has checked. */
 			CHECK_OK(rf_barrier(w, RF_RENDEZVOUS, 10 * SECOND));
 		}
 		if (me == 0)
@@ -146,11 +164,12 @@ static void run_slow(rf_world *w)
 			CHECK_OK(rf_send(w, 1, T_SLOW, NULL, 0, SECOND));
 			CHECK_OK(rf_send(w, 1, T_SLOW, NULL, 0, SECOND));
 		}
+		atomic_store_explicit(entry_note(w, me), rf_ring_leading(w), memory_order_relaxed);
 		CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
 		if (me == 2) {
 			struct rf_snapshot *s;
 			CHECK_OK(rf_snapshot_take(w, &s));
-			E0 = s->part[0].entry_target;
+			E0 = atomic_load_explicit(entry_note(w, 0), memory_order_relaxed);
 			uint64_t rcv = s->received[0 * s->nprocs + 1];
 			uint64_t prc = s->processed[0 * s->nprocs + 1];
 			rf_snapshot_free(s);
@@ -273,17 +292,171 @@ static void run_abort(rf_world *w)
 	CHECK_RC(rf_poll(w), RF_EABORTED);
 }
 
+/* ---- startup --------------------------------------------------------------- */
+
+static void run_startup(char **argv)
+{
+	for (int i = 0; i < 10; i++) {
+		rf_world *w = tu_launch(argv, 4, 0, 0);
+		uint32_t me = rf_world_rank(w);
+		CHECK_OK(rf_barrier(w, RF_PROCESSING_FENCE, 10 * SECOND));
+		CHECK_OK(rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND));
+		int rc = tu_finish(w);
+		if (me != 0)
+			exit(rc); /* a worker belongs to one world */
+		CHECK(rc == 0, "world %d", i);
+	}
+	exit(0);
+}
+
+/* ---- stalled ------------------------------------------------------------------ */
+
+enum { STALL_MS = 300 };
+
+static int stall_ready;
+
+static void stall_handler(void *ctx, const struct rf_record *rec)
+{
+	(void)ctx;
+	if (rec->type == T_SLOW)
+		usleep(STALL_MS * 1000);
+	stall_ready += rec->type == T_READY;
+}
+
+static uint32_t stalled_rows;
+
+static void stalled_trace(void *ctx, const struct rf_handshake *hs)
+{
+	(void)ctx;
+	/* The coordinator saw ring 1 behind its target, held back by reader 2. */
+	const struct rf_handshake_row *r = &hs->rows[1];
+	if (r->fence_required && r->observed < r->entry_target && r->slowest == 2)
+		stalled_rows++;
+}
+
+static void run_stalled(rf_world *w)
+{
+	uint32_t me = rf_world_rank(w);
+	rf_world_set_handler(w, stall_handler, NULL);
+	if (me == 0)
+		rf_barrier_set_trace(w, stalled_trace, NULL);
+	for (int m = RF_DELIVERY_FENCE; m <= RF_PROCESSING_FENCE; m++) {
+		/* Reader 2 says it is out of the previous round; only then does
+		 * participant 1 send what will stall it inside this one. */
+		if (me == 2)
+			CHECK_OK(rf_send(w, 1, T_READY, NULL, 0, SECOND));
+		if (me == 1) {
+			int64_t end = tu_now_ns() + 10 * SECOND;
+			while (stall_ready == m - 1 && tu_now_ns() < end)
+				CHECK(rf_poll(w) >= 0, "poll");
+			CHECK(stall_ready == m, "reader 2 not ready");
+			CHECK_OK(rf_send(w, 2, T_SLOW, NULL, 0, SECOND));
+			CHECK_OK(rf_send(w, 2, T_SLOW, NULL, 0, SECOND));
+		}
+		atomic_store_explicit(entry_note(w, me), rf_ring_leading(w), memory_order_relaxed);
+		int64_t t0 = tu_now_ns();
+		CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
+		int64_t took = tu_now_ns() - t0;
+		struct rf_snapshot *s;
+		CHECK_OK(rf_snapshot_take(w, &s));
+		uint64_t E1 = atomic_load_explicit(entry_note(w, 1), memory_order_relaxed);
+		size_t i = 1 * s->nprocs + 2;
+		uint64_t got = m == RF_PROCESSING_FENCE ? s->processed[i] : s->received[i];
+		rf_snapshot_free(s);
+		if (me == 0 || me == 1) {
+			printf("%-10s participant %u waited %.1f ms for the stalled reader\n",
+			       rf_mode_name((enum rf_mode)m), me, took / 1e6);
+			CHECK(got >= E1, "%s round returned with reader 2 at %llu < E_1 %llu",
+			      rf_mode_name((enum rf_mode)m), (unsigned long long)got,
+			      (unsigned long long)E1);
+			/* The stall is in the first record: the round must have waited
+			 * for at least that handler to return. */
+			CHECK(took >= STALL_MS * MS / 2, "returned after %.1f ms", took / 1e6);
+		}
+		CHECK_OK(rf_barrier(w, RF_PROCESSING_FENCE, 10 * SECOND));
+	}
+	if (me == 0 && tu_transport == RF_TRANSPORT_COORDINATOR)
+		CHECK(stalled_rows == 2, "%u handshakes waited on reader 2", stalled_rows);
+}
+
+/* ---- handshake ---------------------------------------------------------------- */
+
+static uint32_t traced[3];
+
+static void handshake_trace(void *ctx, const struct rf_handshake *hs)
+{
+	rf_world *w = ctx;
+	CHECK(hs->mode != RF_RENDEZVOUS, "a rendezvous round took the handshake");
+	CHECK(hs->round == rf_barrier_rounds(w) + 1, "round %llu", (unsigned long long)hs->round);
+	struct rf_snapshot *s;
+	CHECK_OK(rf_snapshot_take(w, &s));
+	for (uint32_t p = 0; p < hs->nprocs; p++) {
+		const struct rf_handshake_row *r = &hs->rows[p];
+		CHECK(r->participant == p && r->fence_required, "row %u", p);
+		/* Finite: the target is a position p really published. */
+		CHECK(r->entry_target <= s->leading[p], "row %u: target %llu beyond leading %llu",
+		      p, (unsigned long long)r->entry_target, (unsigned long long)s->leading[p]);
+		/* The handshake held when it completed: every reader is past it now. */
+		for (uint32_t q = 0; q < hs->nprocs; q++) {
+			size_t i = (size_t)p * s->nprocs + q;
+			uint64_t v = hs->mode == RF_PROCESSING_FENCE ? s->processed[i] : s->received[i];
+			CHECK(q == p || v >= r->entry_target, "reader %u of ring %u at %llu < %llu",
+			      q, p, (unsigned long long)v, (unsigned long long)r->entry_target);
+		}
+	}
+	rf_snapshot_free(s);
+	traced[hs->mode]++;
+}
+
+static void run_handshake(rf_world *w, uint32_t rounds)
+{
+	CHECK(tu_transport == RF_TRANSPORT_COORDINATOR, "handshake is the coordinator's");
+	uint32_t me = rf_world_rank(w), P = rf_world_size(w);
+	if (me == 0)
+		rf_barrier_set_trace(w, handshake_trace, w);
+	uint64_t rng = 5 + me;
+	uint8_t buf[64] = {0};
+	for (uint32_t r = 0; r < rounds; r++)
+		for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++) {
+			for (uint32_t k = (uint32_t)(tu_rand(&rng) % 4); k > 0; k--)
+				CHECK_OK(rf_send(w, RF_DEST_ALL, T_DATA, buf, sizeof buf, SECOND));
+			CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
+		}
+	if (me != 0)
+		return;
+	struct rf_snapshot *s;
+	CHECK_OK(rf_snapshot_take(w, &s));
+	rf_snapshot_print(s, stdout);
+	for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++) {
+		uint64_t want = m == RF_RENDEZVOUS ? 0 : rounds;
+		CHECK(s->stats[m].rounds == rounds, "%s: %llu rounds", rf_mode_name((enum rf_mode)m),
+		      (unsigned long long)s->stats[m].rounds);
+		CHECK(s->stats[m].handshakes == want && traced[m] == want,
+		      "%s: %llu handshakes, %u traced, want %llu", rf_mode_name((enum rf_mode)m),
+		      (unsigned long long)s->stats[m].handshakes, traced[m],
+		      (unsigned long long)want);
+	}
+	rf_snapshot_free(s);
+	(void)P;
+}
+
 int main(int argc, char **argv)
 {
-	CHECK(argc >= 2, "usage: %s modes P [rounds]|slow|mixed|kill|timeout|abort", argv[0]);
+	CHECK(argc >= 3,
+	      "usage: %s shm|coordinator modes P [rounds]|slow|mixed|kill|timeout|abort|"
+	      "startup|stalled|handshake",
+	      argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tu_log_to_stderr();
-	const char *c = argv[1];
+	tu_transport = tu_parse_transport(argv[1]);
+	argc--;
+	const char *c = argv[2];
+	char **args = argv + 1; /* case arguments start at args[1] */
 	rf_world *w;
 	if (strcmp(c, "modes") == 0) {
 		CHECK(argc >= 3, "modes needs P");
-		uint32_t P = (uint32_t)atoi(argv[2]);
-		uint32_t rounds = argc >= 4 ? (uint32_t)atoi(argv[3]) : 300;
+		uint32_t P = (uint32_t)atoi(args[2]);
+		uint32_t rounds = argc >= 4 ? (uint32_t)atoi(args[3]) : 300;
 		w = tu_launch(argv, P, 0, 0);
 		run_modes(w, rounds);
 	} else if (strcmp(c, "slow") == 0) {
@@ -301,6 +474,15 @@ int main(int argc, char **argv)
 	} else if (strcmp(c, "abort") == 0) {
 		w = tu_launch(argv, 3, 0, 0);
 		run_abort(w);
+	} else if (strcmp(c, "startup") == 0) {
+		run_startup(argv);
+		return 0;
+	} else if (strcmp(c, "stalled") == 0) {
+		w = tu_launch(argv, 3, 0, 0);
+		run_stalled(w);
+	} else if (strcmp(c, "handshake") == 0) {
+		w = tu_launch(argv, 4, 0, 0);
+		run_handshake(w, 200);
 	} else {
 		CHECK(0, "unknown case %s", c);
 		return 2;

@@ -48,11 +48,25 @@ int tu_segment_exists(const char *name)
 	return access(path, F_OK) == 0;
 }
 
+enum rf_transport tu_transport = RF_TRANSPORT_SHM;
+
+enum rf_transport tu_parse_transport(const char *s)
+{
+	if (strcmp(s, "shm") == 0)
+		return RF_TRANSPORT_SHM;
+	if (strcmp(s, "coordinator") == 0)
+		return RF_TRANSPORT_COORDINATOR;
+	fprintf(stderr, "unknown transport %s (shm|coordinator)\n", s);
+	exit(2);
+}
+
 rf_world *tu_launch(char **argv, uint32_t nprocs, uint32_t capacity, uint32_t max_record)
 {
 	struct rf_launch_opts o;
 	rf_launch_opts_default(&o);
 	o.params.nprocs = nprocs;
+	o.params.transport = tu_transport;
+	o.params.user_bytes = nprocs * 64; /* one line per participant for the tests' own notes */
 	if (capacity)
 		o.params.ring_capacity = capacity;
 	if (max_record)

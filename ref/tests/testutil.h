@@ -53,6 +53,12 @@ static inline uint64_t tu_rand(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+/* Transport of the worlds tu_launch creates (default shm). */
+extern enum rf_transport tu_transport;
+
+/* Parses "shm" or "coordinator"; exits 2 on anything else. */
+enum rf_transport tu_parse_transport(const char *s);
+
 /* Launches P participants of this test program (argv is passed on to the
  * workers, so they run the same case); exits on failure. */
 rf_world *tu_launch(char **argv, uint32_t nprocs, uint32_t capacity, uint32_t max_record);

@@ -25,8 +25,19 @@ struct rf_snapshot_participant {
 	long pid;
 };
 
+/* Per mode, since the world started. */
+struct rf_snapshot_stats {
+	uint64_t rounds;        /* rounds completed */
+	uint64_t handshakes;    /* rounds whose completion waited for the remote-drain
+				 * handshake (coordinator transport, fenced modes) */
+	uint64_t wait_total_ns; /* time from the last arrival to completion, summed */
+	uint64_t wait_max_ns;   /* and its maximum */
+};
+
 struct rf_snapshot {
 	uint32_t nprocs;
+	uint32_t transport;        /* enum rf_transport */
+	struct rf_snapshot_stats stats[3]; /* indexed by enum rf_mode */
 	uint32_t self;
 	uint64_t completed_rounds; /* rounds the world has completed */
 	int aborted;               /* abort reason or 0 */

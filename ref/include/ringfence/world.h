@@ -27,7 +27,7 @@ extern "C" {
 
 enum rf_transport {
 	RF_TRANSPORT_SHM = 0,         /* barrier state in shared counters */
-	RF_TRANSPORT_COORDINATOR = 1, /* barrier as records via participant 0 (later issue) */
+	RF_TRANSPORT_COORDINATOR = 1, /* barrier as records via participant 0 */
 };
 
 struct rf_world_params {
