@@ -42,7 +42,8 @@ struct rf_binding {
 
 typedef struct rf_topology rf_topology;
 
-/* Loads this machine's topology (restricted to the PUs this process may use). */
+/* Loads this machine's topology: the PUs the OS (cgroups) allows; a taskset
+ * affinity mask does not shrink it. */
 int rf_topology_load(rf_topology **out);
 
 /* Builds a made-up topology from an hwloc synthetic description, for tests. */
@@ -54,8 +55,9 @@ void rf_topology_free(rf_topology *topo);
 /* Number of PUs the topology offers for placement. */
 uint32_t rf_topology_npus(const rf_topology *topo);
 
-/* Writes the topology as an hwloc synthetic string (NUL-terminated, truncated
- * to len); returns RF_EINVAL if it does not fit. */
+/* Writes the topology as an hwloc synthetic string (NUL-terminated); for an
+ * asymmetric machine hwloc cannot express, a "Type:count ..." summary of the
+ * totals instead. RF_EINVAL if it does not fit in len. */
 int rf_topology_describe(const rf_topology *topo, char *buf, size_t len);
 
 /* Parses "compact", "scatter", "none" or a PU list such as "0,2,4-7". */
@@ -65,13 +67,14 @@ int rf_placement_parse(const char *spec, struct rf_placement *out);
 int rf_placement_format(const struct rf_placement *pl, char *buf, size_t len);
 
 /* Fills out[0..nprocs-1] with the binding of each participant; sets
- * *oversubscribed when two participants share a PU. A listed PU that the
- * topology does not have is RF_EINVAL. */
+ * *oversubscribed (if not NULL) when two participants share a PU. A listed PU
+ * that the topology does not have is RF_EINVAL. */
 int rf_placement_plan(const rf_topology *topo, const struct rf_placement *pl, uint32_t nprocs,
 		      struct rf_binding *out, bool *oversubscribed);
 
 /* Binds process `pid` (0 = the caller) to the binding's PU; a binding with
- * pu == -1 is a no-op. Returns RF_ETOPOLOGY when the OS refuses. */
+ * pu == -1 is a no-op. RF_EINVAL for a PU the topology lacks; RF_ETOPOLOGY
+ * when the OS refuses or the topology is not this machine's (synthetic). */
 int rf_placement_bind(const rf_topology *topo, long pid, const struct rf_binding *b);
 
 #ifdef __cplusplus
