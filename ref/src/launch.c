@@ -110,7 +110,7 @@ int rf_launch(const struct rf_launch_opts *opts, rf_world **out)
 	rf_topology *topo = NULL;
 	rc = place(w, &opts->placement, &topo);
 	for (uint32_t i = 1; rc == 0 && i < w->nprocs; i++) {
-		rc = rf_os_spawn_worker(w, i, program, argv);
+		rc = rf_os_spawn_worker(w, i, program, argv, timeout);
 		/* Pinned from outside right away: the worker runs little before it
 		 * attaches and nothing measured before READY. */
 		if (rc == 0 && topo)

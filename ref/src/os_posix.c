@@ -1,7 +1,9 @@
 /* Clock, process and CPU queries on POSIX systems. */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,8 +23,25 @@ long rf_os_pid(void)
 
 bool rf_os_pid_alive(long pid)
 {
+	if (pid <= 0)
+		return false;
+#ifdef SYS_pidfd_open
+	/* A killed process stays a zombie until its parent reaps it, and kill(0)
+	 * still finds a zombie; its pidfd, though, is readable as soon as it has
+	 * exited. Peers are often not our children, and their parent may be slow
+	 * to reap or dead itself. */
+	int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (fd >= 0) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int n = poll(&p, 1, 0);
+		close(fd);
+		return n == 0;
+	}
+	if (errno == ESRCH)
+		return false;
+#endif
 	/* EPERM means it exists but is not ours: still alive. */
-	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH);
+	return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
 }
 
 uint32_t rf_os_ncpus(void)

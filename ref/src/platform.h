@@ -62,8 +62,9 @@ void rf_os_unpark(struct rf_world *w, uint32_t who);
 /* --- spawn_*.c: workers, their lifeline and their watcher ----------------- */
 
 /* Participant 0: starts worker `index` running `program argv` with the
- * worker environment; it dies with us. */
-int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv);
+ * worker environment (it must attach within start_timeout_ns); it dies with us. */
+int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv,
+		       int64_t start_timeout_ns);
 /* Participant 0: watches every spawned worker; an unexpected exit aborts the
  * world with RF_EPEERDEAD. */
 int rf_os_watch_start(struct rf_world *w);

@@ -66,7 +66,8 @@ static int sys_fail(const char *what)
 	return RF_ESYS;
 }
 
-int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv)
+int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv,
+		       int64_t start_timeout_ns)
 {
 	struct rf_spawn *s = spawn_state(w);
 	if (!s)
@@ -78,7 +79,7 @@ int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, 
 	 * async-signal-safe calls. */
 	char var[RF_NAME_MAX + 64];
 	snprintf(var, sizeof var, ENV_NAME "=%s:%u:%d:%" PRId64, w->name, index, s->lifeline[0],
-		 (int64_t)RF_START_TIMEOUT_NS);
+		 start_timeout_ns);
 	size_t n = 0;
 	while (environ[n])
 		n++;
@@ -120,6 +121,28 @@ int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, 
 	if (s->pidfd[index] < 0)
 		return sys_fail("pidfd_open");
 	return 0;
+}
+
+/* Reaps worker i if it has exited; false while it runs. A program that reaps
+ * children itself (SIGCHLD ignored or handled with waitpid(-1)) may have taken
+ * the status first: ECHILD then counts as an exit, not as "still running", or
+ * the watcher would spin on a pidfd that stays readable. Its status is lost;
+ * it is taken as 0, and whether the worker had detached decides whether the
+ * exit was clean. */
+static bool try_reap(struct rf_spawn *s, uint32_t i, int *status, int options)
+{
+	for (;;) {
+		pid_t r = waitpid(s->pid[i], status, options);
+		if (r == s->pid[i])
+			return true;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == ECHILD) {
+			*status = 0;
+			return true;
+		}
+		return false;
+	}
 }
 
 /* Records a reaped worker; true if its exit was not a clean close. */
@@ -166,8 +189,7 @@ static void *watch(void *arg)
 			uint32_t i = who[j];
 			int status = 0;
 			pthread_mutex_lock(&s->mu);
-			bool bad = waitpid(s->pid[i], &status, WNOHANG) == s->pid[i] &&
-				   reaped(w, i, status);
+			bool bad = try_reap(s, i, &status, WNOHANG) && reaped(w, i, status);
 			pthread_mutex_unlock(&s->mu);
 			if (bad) {
 				rf_log(RF_LOG_WARN, "worker %u (pid %d) died: %s %d", i, s->pid[i],
@@ -227,7 +249,7 @@ int rf_os_reap_workers(struct rf_world *w, int64_t timeout_ns)
 			if (s->pidfd[i] < 0)
 				continue;
 			int status;
-			if (waitpid(s->pid[i], &status, WNOHANG) == s->pid[i])
+			if (try_reap(s, i, &status, WNOHANG))
 				reaped(w, i, status);
 			else if (fds)
 				fds[n++] = (struct pollfd){.fd = s->pidfd[i], .events = POLLIN};
@@ -247,8 +269,7 @@ int rf_os_reap_workers(struct rf_world *w, int64_t timeout_ns)
 			kill(s->pid[i], SIGKILL);
 			s->killed_by_us[i] = true;
 			int status = 0;
-			while (waitpid(s->pid[i], &status, 0) < 0 && errno == EINTR)
-				;
+			try_reap(s, i, &status, 0);
 			reaped(w, i, status);
 		}
 		int st = s->status[i];
@@ -332,9 +353,9 @@ void rf_os_spawn_fini(struct rf_world *w)
 		stop_watcher(s);
 		for (uint32_t i = 1; i < w->nprocs; i++)
 			if (s->pidfd && s->pidfd[i] >= 0) {
+				int status;
 				kill(s->pid[i], SIGKILL);
-				while (waitpid(s->pid[i], NULL, 0) < 0 && errno == EINTR)
-					;
+				try_reap(s, i, &status, 0);
 				close(s->pidfd[i]);
 			}
 	}

@@ -249,6 +249,8 @@ static int validate(const uint8_t *base, size_t size)
 	const struct rf_seg_header *h = (const struct rf_seg_header *)base;
 	/* acquire: pairs with the creator's release store of the magic */
 	uint64_t magic = atomic_load_explicit((_Atomic uint64_t *)&h->magic, memory_order_acquire);
+	if (magic == 0)
+		return RF_EAGAIN; /* the creator has not finished the header yet */
 	if (magic != RF_MAGIC)
 		return RF_ECORRUPT;
 	if (h->abi != RF_ABI_VERSION || h->header_bytes != sizeof *h)
@@ -271,6 +273,8 @@ int rf_world_attach(const char *name, uint32_t index, rf_world **out)
 	void *base = NULL;
 	size_t size = 0;
 	int rc = rf_os_shm_open(name, &base, &size);
+	if (rc == RF_ECORRUPT)
+		return RF_EAGAIN; /* created but not sized yet */
 	if (rc)
 		return rc;
 	rc = validate(base, size);

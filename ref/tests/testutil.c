@@ -26,17 +26,23 @@ void tu_log_to_stderr(void)
 
 static char tracked[8][RF_NAME_MAX];
 static int ntracked;
+static pid_t tracker;
 
 static void unlink_tracked(void)
 {
+	/* Forked children inherit atexit handlers: only the registrant unlinks. */
+	if (getpid() != tracker)
+		return;
 	for (int i = 0; i < ntracked; i++)
 		shm_unlink(tracked[i]); /* ENOENT after a clean close: fine */
 }
 
 void tu_unlink_at_exit(const char *name)
 {
-	if (ntracked == 0)
+	if (ntracked == 0) {
+		tracker = getpid();
 		atexit(unlink_tracked);
+	}
 	if (ntracked < 8)
 		snprintf(tracked[ntracked++], RF_NAME_MAX, "%s", name);
 }

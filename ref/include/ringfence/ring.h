@@ -31,7 +31,8 @@ extern "C" {
 
 /* Publishes one record on our ring. timeout_ns == RF_NONBLOCK returns
  * RF_EAGAIN on a full ring; otherwise waits, polling our inbound rings, up to
- * timeout_ns (RF_ETIMEDOUT). RF_ETOOBIG, RF_EINVAL for bad arguments. */
+ * timeout_ns (RF_ETIMEDOUT). RF_ETOOBIG, RF_EINVAL for bad arguments; inside a
+ * handler only non-blocking sends are allowed (RF_EBUSY). */
 int rf_send(rf_world *w, uint16_t dest, uint16_t type, const void *payload, uint32_t len,
 	    int64_t timeout_ns);
 

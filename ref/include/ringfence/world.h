@@ -63,7 +63,8 @@ int rf_world_unique_name(char *buf, size_t len);
 int rf_world_create(const char *name, const struct rf_world_params *params, rf_world **out);
 
 /* Attaches as participant `index` (1..P-1); RF_EABI / RF_ECORRUPT on a
- * mismatched or damaged header, RF_EBUSY if the index is already taken. */
+ * mismatched or damaged header, RF_EBUSY if the index is already taken,
+ * RF_ENOENT or RF_EAGAIN while the creator has not finished (retry). */
 int rf_world_attach(const char *name, uint32_t index, rf_world **out);
 
 /* Detaches; participant 0 also waits (bounded) for launched workers to exit
