@@ -7,63 +7,150 @@
  * and then *drains*; the last drain completes the round. That keeps the
  * global guarantee at O(P) work per participant instead of O(P^2) scans.
  *
- * bar_count holds the round in progress: arrivals in the low 32 bits, drains
- * in the high 32. A rendezvous adds both at once; a fenced arrival adds one,
- * and its drain the other once the local fence holds. The last drainer reads
- * every participant's mode (RF_EMODE on a mismatch), resets bar_count and
- * publishes completed_rounds = R. Nobody can arrive for R+1 before seeing
- * that, so the reset cannot race with the next round. */
+ * One shortcut: the last participant to arrive checks the whole condition
+ * itself, once. When the rings are already drained (often, since readers
+ * poll while they wait) it completes the round at once, saving everyone a
+ * second wake-up that matters when participants outnumber CPUs.
+ *
+ * `bar` holds the round in progress: its number's low 32 bits (tag), drains
+ * and arrivals. A rendezvous adds an arrival and a drain at once; a fenced
+ * arrival adds one, and its drain the other once its share of the fence
+ * holds. Whoever completes round R swaps `bar` to round R+1 with zero counts,
+ * then publishes completed_rounds = R. Drains are compare-and-swap on the
+ * tag, so a late drain for a round the shortcut already completed fails
+ * instead of counting towards the next one. */
 #include "internal.h"
 
 #define ARRIVAL 1ull
-#define DRAIN (1ull << 32)
+#define DRAIN (1ull << 16)
+#define COUNT_MASK 0xffffull
+#define TAG_SHIFT 32
 
-static uint64_t all_drained(uint32_t P)
+static uint64_t tag(uint64_t R)
 {
-	return (uint64_t)P * ARRIVAL + (uint64_t)P * DRAIN;
+	return (uint64_t)(uint32_t)R << TAG_SHIFT;
 }
 
-static void complete(struct rf_world *w, uint64_t R)
+static uint32_t arrivals(uint64_t v)
 {
-	int32_t status = 0;
-	/* relaxed: the acq_rel RMW that made us last synchronised with every
-	 * participant's release of its mode (a release sequence on bar_count) */
-	uint32_t m0 = atomic_load_explicit(&w->part[0].mode, memory_order_relaxed);
+	return (uint32_t)(v & COUNT_MASK);
+}
+
+static uint32_t drains(uint64_t v)
+{
+	return (uint32_t)((v >> 16) & COUNT_MASK);
+}
+
+void rf_barrier_shm_init(struct rf_world *w)
+{
+	/* relaxed: published with the segment header */
+	atomic_store_explicit(&w->ctl->bar, tag(1), memory_order_relaxed);
+}
+
+/* The modes of round R (stable until it completes): 0 or RF_EMODE. */
+static int32_t mode_status(struct rf_world *w, uint32_t *mode)
+{
+	/* relaxed: the acq_rel RMWs on `bar` that counted every arrival form a
+	 * release sequence, so the caller already sees each participant's mode */
+	*mode = atomic_load_explicit(&w->part[0].mode, memory_order_relaxed);
 	for (uint32_t p = 1; p < w->nprocs; p++)
-		if (atomic_load_explicit(&w->part[p].mode, memory_order_relaxed) != m0)
-			status = RF_EMODE;
+		if (atomic_load_explicit(&w->part[p].mode, memory_order_relaxed) != *mode)
+			return RF_EMODE;
+	return 0;
+}
+
+/* Publishes round R as complete; `bar` already moved on to R+1. */
+static void publish(struct rf_world *w, uint64_t R)
+{
+	uint32_t mode;
+	int32_t status = mode_status(w, &mode);
 	/* relaxed: published by the release store of completed_rounds below */
 	atomic_store_explicit(&w->ctl->round_status, status, memory_order_relaxed);
-	atomic_store_explicit(&w->ctl->bar_count, 0, memory_order_relaxed);
-	rf_stats_round(w, (enum rf_mode)m0, false, 0);
-	/* release: waiters that see R see the status, the reset, and every
-	 * drain (and thus every record the drains covered) */
+	rf_stats_round(w, (enum rf_mode)mode, false, 0);
+	/* release: waiters that see R see the status and, through every drain
+	 * and progress counter we acquired, every record the fence covered */
 	atomic_store_explicit(&w->ctl->completed_rounds, R, memory_order_release);
 	rf_wake_all(w);
 }
 
-/* Adds our arrival and/or drain to the round; the last drain completes it. */
-static void count(struct rf_world *w, uint64_t inc)
+/* The whole fence of round R, read from shared counters: every reader of
+ * every ring at or past E_p. Only the last arrival asks, once a round. */
+static bool drained_everywhere(struct rf_world *w, enum rf_mode mode)
 {
-	/* acq_rel: release our progress to the completer; acquire the others' */
-	uint64_t v = atomic_fetch_add_explicit(&w->ctl->bar_count, inc, memory_order_acq_rel) + inc;
-	if (v == all_drained(w->nprocs))
-		complete(w, w->bar.round);
-	else if ((uint32_t)v == w->nprocs && (inc & ARRIVAL))
-		rf_wake_all(w); /* the last arrival: fenced sleepers can check now */
+	for (uint32_t p = 0; p < w->nprocs; p++) {
+		/* relaxed: visible through the arrivals' release sequence */
+		uint64_t E = atomic_load_explicit(&w->part[p].entry_target, memory_order_relaxed);
+		for (uint32_t q = 0; q < w->nprocs; q++) {
+			if (q == p)
+				continue;
+			const struct rf_seg_progress *pr = rf_progress(w, p, q);
+			/* acquire: what the reader did before it moved its counter
+			 * (for processed: the handler's effects) is ours to publish */
+			if (atomic_load_explicit(mode == RF_PROCESSING_FENCE ? &pr->processed
+									     : &pr->received,
+						 memory_order_acquire) < E)
+				return false;
+		}
+	}
+	return true;
 }
 
-/* Our share of the fence: every inbound ring read up to its E_p. Returns 1
- * once we have drained. */
-static int try_drain(struct rf_world *w)
+/* Adds to round R's counts unless the round is already complete; completes it
+ * when this makes it whole, or (last arrival) when the shortcut holds. */
+static void count(struct rf_world *w, uint64_t R, uint64_t inc)
+{
+	uint64_t v = atomic_load_explicit(&w->ctl->bar, memory_order_relaxed);
+	for (;;) {
+		if ((v >> TAG_SHIFT) != (uint32_t)R)
+			return; /* completed by the shortcut: our drain is not needed */
+		/* acq_rel: release our progress and mode; acquire everyone's */
+		if (atomic_compare_exchange_weak_explicit(&w->ctl->bar, &v, v + inc,
+							  memory_order_acq_rel, memory_order_relaxed))
+			break;
+	}
+	v += inc;
+	uint32_t P = w->nprocs;
+	if (arrivals(v) != P || !(inc & ARRIVAL || drains(v) == P))
+		return;
+	if (drains(v) != P) {
+		/* We are the last to arrive: try the shortcut. */
+		uint32_t mode;
+		bool done = mode_status(w, &mode) != 0 || drained_everywhere(w, (enum rf_mode)mode);
+		if (!done || !atomic_compare_exchange_strong_explicit(
+				     &w->ctl->bar, &v, tag(R + 1), memory_order_acq_rel,
+				     memory_order_relaxed)) {
+			rf_wake_all(w); /* fenced sleepers can check their share now */
+			return;
+		}
+	} else {
+		/* The last drain: nobody else can touch round R's counts. */
+		atomic_store_explicit(&w->ctl->bar, tag(R + 1), memory_order_relaxed);
+	}
+	publish(w, R);
+}
+
+static int completed_cond(struct rf_world *w, void *arg)
+{
+	(void)arg;
+	/* acquire: pairs with publish()'s release */
+	return atomic_load_explicit(&w->ctl->completed_rounds, memory_order_acquire) >=
+	       w->bar.round;
+}
+
+/* Our share of the fence: every inbound ring read up to its E_p. */
+static void try_drain(struct rf_world *w)
 {
 	if (!w->bar.pending)
-		return 1;
+		return;
 	if (!w->bar.have_targets) {
 		/* acquire: seeing all P arrivals makes every E_p visible */
-		uint64_t v = atomic_load_explicit(&w->ctl->bar_count, memory_order_acquire);
-		if ((uint32_t)v < w->nprocs)
-			return 0;
+		uint64_t v = atomic_load_explicit(&w->ctl->bar, memory_order_acquire);
+		if ((v >> TAG_SHIFT) == (uint32_t)w->bar.round && arrivals(v) < w->nprocs)
+			return;
+		if ((v >> TAG_SHIFT) != (uint32_t)w->bar.round) {
+			w->bar.pending = false; /* already complete */
+			return;
+		}
 		for (uint32_t p = 0; p < w->nprocs; p++)
 			w->bar.target[p] =
 				atomic_load_explicit(&w->part[p].entry_target, memory_order_relaxed);
@@ -74,10 +161,9 @@ static int try_drain(struct rf_world *w)
 	 * delivery fence is also tried inside delivery, before the handler. */
 	for (uint32_t p = 0; p < w->nprocs; p++)
 		if (p != w->self && w->rx[p] < w->bar.target[p])
-			return 0;
+			return;
 	w->bar.pending = false;
-	count(w, DRAIN);
-	return 1;
+	count(w, w->bar.round, DRAIN);
 }
 
 void rf_barrier_on_received(struct rf_world *w)
@@ -86,17 +172,12 @@ void rf_barrier_on_received(struct rf_world *w)
 		try_drain(w);
 }
 
-static int drained_cond(struct rf_world *w, void *arg)
+static int round_cond(struct rf_world *w, void *arg)
 {
-	(void)arg;
-	return try_drain(w);
-}
-
-static int completed_cond(struct rf_world *w, void *arg)
-{
-	/* acquire: pairs with the completer's release */
-	return atomic_load_explicit(&w->ctl->completed_rounds, memory_order_acquire) >=
-	       *(const uint64_t *)arg;
+	if (completed_cond(w, arg))
+		return 1;
+	try_drain(w);
+	return completed_cond(w, arg);
 }
 
 int rf_barrier_shm(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns)
@@ -116,10 +197,8 @@ int rf_barrier_shm(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns)
 	w->bar.mode = mode;
 	w->bar.have_targets = false;
 	w->bar.pending = fenced;
-	count(w, fenced ? ARRIVAL : ARRIVAL + DRAIN);
-	int rc = fenced ? rf_wait(w, drained_cond, NULL, deadline_ns, 0) : 0;
-	if (rc == 0)
-		rc = rf_wait(w, completed_cond, &R, deadline_ns, 0);
+	count(w, R, fenced ? ARRIVAL : ARRIVAL + DRAIN);
+	int rc = rf_wait(w, round_cond, NULL, deadline_ns, 0);
 	w->bar.pending = false;
 	if (rc)
 		return rc;

@@ -36,6 +36,10 @@
  * in the environment overrides it: tests set it huge to prove that no
  * wake-up depends on the slice running out. */
 #define RF_PARK_SLICE_NS (20ll * 1000000ll)
+/* With more participants than CPUs, yield this long before sleeping: a
+ * round needs every participant to run, and a yield hands the CPU over
+ * without the cost of a futex sleep and wake. RF_YIELD_NS overrides. */
+#define RF_YIELD_NS (200ll * 1000ll)
 
 enum rf_world_state { RF_WS_STARTING = 0, RF_WS_READY = 1 };
 enum rf_part_state { RF_PS_EMPTY = 0, RF_PS_ATTACHING = 1, RF_PS_RUNNING = 2, RF_PS_DETACHED = 3 };
@@ -68,9 +72,8 @@ struct rf_seg_control {
 	/* Sleepers announce themselves here so wakers can skip the scan when
 	 * nobody sleeps (the common, spinning case). */
 	alignas(RF_CACHELINE) _Atomic uint32_t nsleepers;
-	/* shm barrier: arrivals in the low half, drains in the high half, of the
-	 * round in progress; reset by the completer. */
-	alignas(RF_CACHELINE) _Atomic uint64_t bar_count;
+	/* shm barrier: round tag, drains and arrivals (barrier_shm.c). */
+	alignas(RF_CACHELINE) _Atomic uint64_t bar;
 	alignas(RF_CACHELINE) _Atomic uint64_t completed_rounds;
 	_Atomic int32_t round_status; /* 0 or RF_EMODE for the last completed round */
 	/* Written only by whoever completes a round: per mode, for snapshots. */
@@ -129,6 +132,7 @@ struct rf_world {
 	enum rf_transport transport;
 	int32_t spin;
 	int64_t park_slice_ns;
+	int64_t yield_ns; /* how long to yield before parking (oversubscribed) */
 	bool creator;
 	bool named; /* the segment's name still exists */
 
@@ -230,6 +234,8 @@ void rf_stats_round(struct rf_world *w, enum rf_mode mode, bool handshake, int64
 /* barrier_shm.c: called by delivery right after `received` moved, before the
  * handler runs, so a delivery fence can be met while a handler is slow. */
 void rf_barrier_on_received(struct rf_world *w);
+/* barrier_shm.c: sets up the round word of a new segment. */
+void rf_barrier_shm_init(struct rf_world *w);
 
 /* world.c: handle set-up shared by create and attach. */
 void rf_world_free(struct rf_world *w);

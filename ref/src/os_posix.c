@@ -55,6 +55,11 @@ uint32_t rf_os_ncpus(void)
 	return n > 0 ? (uint32_t)n : 1u;
 }
 
+void rf_os_yield(void)
+{
+	sched_yield();
+}
+
 uint64_t rf_os_random64(void)
 {
 	static _Atomic uint64_t counter;

@@ -21,6 +21,8 @@ long rf_os_pid(void);
 bool rf_os_pid_alive(long pid);
 /* Online CPUs usable by this process (>= 1). */
 uint32_t rf_os_ncpus(void);
+/* Gives up the CPU to another runnable thread, if any. */
+void rf_os_yield(void);
 /* 64 random bits, different in every call and process (not cryptographic). */
 uint64_t rf_os_random64(void);
 

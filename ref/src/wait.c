@@ -73,6 +73,7 @@ int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns,
 	bool deliver = !(flags & RF_WAIT_NOPOLL) && !w->in_handler;
 	struct rf_seg_part *me = &w->part[w->self];
 	int32_t spins = 0;
+	int64_t yield_until = 0;
 	for (;;) {
 		if (deliver) {
 			int n = rf_poll_inbound(w);
@@ -95,6 +96,18 @@ int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns,
 		int64_t now = rf_os_now_ns();
 		if (now >= deadline_ns)
 			return RF_ETIMEDOUT;
+		/* Oversubscribed: give the CPU to a runnable peer (likely the one
+		 * we wait for) for a bounded while before paying for a sleep and a
+		 * wake-up; bounded, so a peer descheduled elsewhere does not keep
+		 * us burning a core. */
+		if (w->yield_ns > 0) {
+			if (yield_until == 0)
+				yield_until = now + w->yield_ns;
+			if (now < yield_until) {
+				rf_os_yield();
+				continue;
+			}
+		}
 		int rc = rf_check_peers(w);
 		if (rc)
 			return rc;
@@ -114,5 +127,6 @@ int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns,
 		if (c)
 			return c > 0 ? 0 : c;
 		spins = 0;
+		yield_until = 0;
 	}
 }

@@ -108,6 +108,9 @@ static int setup_handle(struct rf_world *w, uint8_t *base, size_t size, uint32_t
 	w->max_record = h->max_record;
 	w->transport = (enum rf_transport)h->transport;
 	w->spin = default_spin(h->nprocs, h->spin);
+	const char *yield = getenv("RF_YIELD_NS");
+	w->yield_ns = yield && *yield ? atoll(yield)
+				      : (h->nprocs > rf_os_ncpus() ? RF_YIELD_NS : 0);
 	const char *slice = getenv("RF_PARK_SLICE_NS");
 	w->park_slice_ns = slice && atoll(slice) > 0 ? atoll(slice) : RF_PARK_SLICE_NS;
 	w->rx = calloc(w->nprocs, sizeof *w->rx);
@@ -235,6 +238,7 @@ int rf_world_create(const char *name, const struct rf_world_params *params, rf_w
 	atomic_store_explicit(&w->part[0].pid, rf_os_pid(), memory_order_relaxed);
 	atomic_store_explicit(&w->part[0].state, RF_PS_RUNNING, memory_order_relaxed);
 	atomic_store_explicit(&w->ctl->nattached, 1, memory_order_relaxed);
+	rf_barrier_shm_init(w);
 	/* release: an attacher that reads the magic sees a complete header */
 	atomic_store_explicit((_Atomic uint64_t *)&w->hdr->magic, magic, memory_order_release);
 	*out = w;
