@@ -163,6 +163,11 @@ static void run_slow(rf_world *w)
 			 * handler, the second is not received yet. */
 			CHECK_OK(rf_send(w, 1, T_SLOW, NULL, 0, SECOND));
 			CHECK_OK(rf_send(w, 1, T_SLOW, NULL, 0, SECOND));
+			/* Fenced: arrive last, when the reader has received both but
+			 * still sits in the second handler, so that "received" and
+			 * "processed" differ at the moment the round could complete. */
+			if (m != RF_RENDEZVOUS)
+				usleep(450 * 1000);
 		}
 		atomic_store_explicit(entry_note(w, me), rf_ring_leading(w), memory_order_relaxed);
 		CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
