@@ -163,10 +163,11 @@ static void run_slow(rf_world *w)
 			 * handler, the second is not received yet. */
 			CHECK_OK(rf_send(w, 1, T_SLOW, NULL, 0, SECOND));
 			CHECK_OK(rf_send(w, 1, T_SLOW, NULL, 0, SECOND));
-			/* Fenced: arrive last, when the reader has received both but
-			 * still sits in the second handler, so that "received" and
-			 * "processed" differ at the moment the round could complete. */
-			if (m != RF_RENDEZVOUS)
+			/* Processing: arrive last, when the reader has received both
+			 * but still sits in the second handler, so that "received"
+			 * and "processed" differ when the round could complete. (The
+			 * delivery round instead completes from inside delivery.) */
+			if (m == RF_PROCESSING_FENCE)
 				usleep(450 * 1000);
 		}
 		atomic_store_explicit(entry_note(w, me), rf_ring_leading(w), memory_order_relaxed);
