@@ -199,7 +199,9 @@ int rf_barrier_coord(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns)
 		if (rc == 0)
 			rc = rf_wait(w, serve, NULL, deadline_ns, 0);
 	} else {
-		rc = rf_ring_write(w, 0, RF_TYPE_ARRIVAL, &a, sizeof a, deadline_ns);
+		int64_t left = deadline_ns == INT64_MAX ? RF_FOREVER : deadline_ns - rf_os_now_ns();
+		rc = left <= 0 ? RF_ETIMEDOUT
+			       : rf_ring_write(w, 0, RF_TYPE_ARRIVAL, &a, sizeof a, left);
 		if (rc == 0)
 			rc = rf_wait(w, completed, &R, deadline_ns, 0);
 	}

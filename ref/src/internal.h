@@ -194,8 +194,16 @@ static inline uint8_t *rf_ring_data(const struct rf_world *w, uint32_t ring)
 	return w->data + (size_t)ring * w->capacity;
 }
 
+/* printf-style checking: mingw's "printf" means the old msvcrt formats (no
+ * %zu, %lld); the build selects its C99 stdio (__USE_MINGW_ANSI_STDIO). */
+#ifdef __MINGW32__
+#define RF_PRINTF_FORMAT gnu_printf
+#else
+#define RF_PRINTF_FORMAT printf
+#endif
+
 /* Logs through the hook, if any. */
-void rf_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rf_log(int level, const char *fmt, ...) __attribute__((format(RF_PRINTF_FORMAT, 2, 3)));
 
 /* 16-bit check of a record header at position pos. */
 uint16_t rf_rec_check(const struct rf_rec_hdr *h, uint64_t pos);
@@ -220,7 +228,7 @@ int rf_check_peers(struct rf_world *w);
 int rf_poll_inbound(struct rf_world *w);
 /* ring.c: rf_send without the user-type check, for the library's own records. */
 int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *payload,
-		  uint32_t len, int64_t deadline_ns);
+		  uint32_t len, int64_t timeout_ns);
 
 /* barrier_shm.c: the shm transport. */
 int rf_barrier_shm(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns);
@@ -237,6 +245,20 @@ void rf_barrier_on_received(struct rf_world *w);
 /* barrier_shm.c: sets up the round word of a new segment. */
 void rf_barrier_shm_init(struct rf_world *w);
 
+/* placement.c <-> placement_*.c: a loaded topology seen as a table of its
+ * PUs, one rf_binding each (OS index; logical core, L3 and package, -1 if
+ * absent), in topology order: a core's PUs adjacent, then the cores of one
+ * L3, then the L3s of one package. The policies (placement.c) work on this
+ * table only; each loader (hwloc, Windows) builds it. Never empty. */
+const struct rf_binding *rf_topology_pus(const rf_topology *topo, uint32_t *npus);
+/* placement.c: snprintf that keeps counting past len, so truncation is
+ * checked once at the end by comparing *used with len. */
+void rf_appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)
+	__attribute__((format(RF_PRINTF_FORMAT, 4, 5)));
+
+/* world.c: picks spin and yield budgets from P, the CPUs and the placement
+ * (the creator calls it again once the placement is known). */
+void rf_world_tune_waits(struct rf_world *w);
 /* world.c: handle set-up shared by create and attach. */
 void rf_world_free(struct rf_world *w);
 

@@ -81,7 +81,8 @@ static int place(struct rf_world *w, const struct rf_placement *pl, rf_topology 
 	if (rc == 0) {
 		for (uint32_t p = 0; p < w->nprocs; p++)
 			w->part[p].binding = b[p];
-		w->ctl->oversubscribed = over;
+		w->ctl->oversubscribed = over; /* before any worker attaches and reads it */
+		rf_world_tune_waits(w);
 		if (over)
 			rf_log(RF_LOG_WARN, "%u participants share %u PUs: oversubscribed",
 			       w->nprocs, rf_topology_npus(*topo));
@@ -99,7 +100,7 @@ int rf_launch(const struct rf_launch_opts *opts, rf_world **out)
 		return launch_worker(out);
 
 	int64_t timeout = opts->start_timeout_ns > 0 ? opts->start_timeout_ns : RF_START_TIMEOUT_NS;
-	const char *program = opts->program ? opts->program : "/proc/self/exe";
+	const char *program = opts->program ? opts->program : rf_os_self_exe();
 	char *fallback_argv[] = {(char *)program, NULL};
 	char *const *argv = opts->argv ? opts->argv : fallback_argv;
 

@@ -72,3 +72,9 @@ uint64_t rf_os_random64(void)
 	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
 	return x ^ (x >> 31);
 }
+
+const char *rf_os_self_exe(void)
+{
+	/* Linux; the path stays valid even if the file was renamed since. */
+	return "/proc/self/exe";
+}

@@ -25,6 +25,8 @@ uint32_t rf_os_ncpus(void);
 void rf_os_yield(void);
 /* 64 random bits, different in every call and process (not cryptographic). */
 uint64_t rf_os_random64(void);
+/* A path that re-executes this program (the workers' default program). */
+const char *rf_os_self_exe(void);
 
 /* A pause inside spin loops: lets the sibling hyperthread run. */
 static inline void rf_os_cpu_relax(void)
@@ -46,7 +48,8 @@ int rf_os_shm_open(const char *name, void **addr, size_t *size);
 void rf_os_shm_unmap(void *addr, size_t size);
 /* Removes the name; the memory lives on while mapped. */
 int rf_os_shm_unlink(const char *name);
-/* Calls visit(name) for every ringfence segment name on the machine. */
+/* Calls visit(name) for every ringfence segment name on the machine (none
+ * where a name cannot outlive its last process, as on Windows). */
 int rf_os_shm_each(void (*visit)(const char *name, void *ctx), void *ctx);
 
 /* --- park_*.c: sleeping on a participant's doorbell ---------------------- */

@@ -40,7 +40,7 @@ static int space_for(struct rf_world *w, void *arg)
 }
 
 int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *payload,
-		  uint32_t len, int64_t deadline_ns)
+		  uint32_t len, int64_t timeout_ns)
 {
 	uint64_t mask = w->capacity - 1;
 	uint32_t total = rec_bytes(len);
@@ -48,9 +48,10 @@ int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *
 	uint32_t pad = total > room ? room : 0;
 	uint64_t end = w->leading + pad + total;
 	if (!space_for(w, &end)) {
-		if (deadline_ns == RF_NONBLOCK)
+		if (timeout_ns == RF_NONBLOCK)
 			return RF_EAGAIN;
-		int rc = rf_wait(w, space_for, &end, deadline_ns, 0);
+		/* The clock is read only when we must wait: not on the hot path. */
+		int rc = rf_wait(w, space_for, &end, rf_deadline(timeout_ns), 0);
 		if (rc)
 			return rc;
 	}
@@ -91,7 +92,7 @@ int rf_send(rf_world *w, uint16_t dest, uint16_t type, const void *payload, uint
 		return ab;
 	if (timeout_ns != RF_NONBLOCK && w->in_handler)
 		return RF_EBUSY; /* a blocking write inside a handler could wait on itself */
-	return rf_ring_write(w, (uint16_t)dest, type, payload, len, rf_deadline(timeout_ns));
+	return rf_ring_write(w, (uint16_t)dest, type, payload, len, timeout_ns);
 }
 
 /* Takes every available record off ring p; returns how many or RF_ECORRUPT. */

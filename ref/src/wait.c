@@ -43,9 +43,10 @@ void rf_wake_all(struct rf_world *w)
 
 int rf_check_peers(struct rf_world *w)
 {
+	/* After an abort, the first reason wins everywhere. */
 	if (!rf_os_lifeline_ok(w)) {
 		rf_world_abort(w, RF_EPEERDEAD);
-		return RF_EPEERDEAD;
+		return rf_world_aborted(w);
 	}
 	/* relaxed: liveness hints; a stale read only delays detection one slice */
 	uint64_t my_round = atomic_load_explicit(&w->part[w->self].round, memory_order_relaxed);
@@ -62,7 +63,7 @@ int rf_check_peers(struct rf_world *w)
 			rf_log(RF_LOG_WARN, "participant %u (pid %ld) %s", p, pid,
 			       dead ? "died" : "left before this round");
 			rf_world_abort(w, RF_EPEERDEAD);
-			return RF_EPEERDEAD;
+			return rf_world_aborted(w);
 		}
 	}
 	return 0;

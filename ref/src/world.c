@@ -53,7 +53,9 @@ static bool layout(struct rf_seg_header *h)
 	off += (size_t)P * P * sizeof(struct rf_seg_progress);
 	h->off_data = align_up(off, 4096);
 	h->off_user = h->off_data + (uint64_t)P * cap;
-	h->segment_bytes = h->off_user + align_up(h->user_bytes, RF_CACHELINE);
+	/* Whole pages: a mapping is pages anyway, and Windows can tell an
+	 * attacher a section's size only in pages (shm_win32.c). */
+	h->segment_bytes = align_up(h->off_user + align_up(h->user_bytes, RF_CACHELINE), 4096);
 	return true;
 }
 
@@ -78,16 +80,20 @@ int rf_world_unique_name(char *buf, size_t len)
 	return k > 0 && (size_t)k < len && (size_t)k < RF_NAME_MAX ? 0 : RF_EINVAL;
 }
 
-static int32_t default_spin(uint32_t P, int32_t requested)
+void rf_world_tune_waits(struct rf_world *w)
 {
-	if (requested >= 0)
-		return requested;
-	const char *env = getenv("RF_SPIN");
-	if (env && *env)
-		return (int32_t)strtol(env, NULL, 10);
-	/* More participants than CPUs: a spinner steals the CPU the peer it
-	 * waits for needs, so block almost at once. */
-	return P > rf_os_ncpus() ? 50 : 4000;
+	/* More participants than CPUs, or two placed on one PU: a spinner steals
+	 * the CPU the peer it waits for needs, so spin briefly, then yield. */
+	bool crowded = w->nprocs > rf_os_ncpus() || w->ctl->oversubscribed;
+	const char *spin = getenv("RF_SPIN");
+	if (w->hdr->spin >= 0)
+		w->spin = w->hdr->spin;
+	else if (spin && *spin)
+		w->spin = (int32_t)strtol(spin, NULL, 10);
+	else
+		w->spin = crowded ? 50 : 4000;
+	const char *yield = getenv("RF_YIELD_NS");
+	w->yield_ns = yield && *yield ? atoll(yield) : (crowded ? RF_YIELD_NS : 0);
 }
 
 /* Points the handle at the segment's parts and allocates local state. */
@@ -107,10 +113,7 @@ static int setup_handle(struct rf_world *w, uint8_t *base, size_t size, uint32_t
 	w->capacity = h->ring_capacity;
 	w->max_record = h->max_record;
 	w->transport = (enum rf_transport)h->transport;
-	w->spin = default_spin(h->nprocs, h->spin);
-	const char *yield = getenv("RF_YIELD_NS");
-	w->yield_ns = yield && *yield ? atoll(yield)
-				      : (h->nprocs > rf_os_ncpus() ? RF_YIELD_NS : 0);
+	rf_world_tune_waits(w);
 	const char *slice = getenv("RF_PARK_SLICE_NS");
 	w->park_slice_ns = slice && atoll(slice) > 0 ? atoll(slice) : RF_PARK_SLICE_NS;
 	w->rx = calloc(w->nprocs, sizeof *w->rx);

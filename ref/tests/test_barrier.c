@@ -24,10 +24,8 @@
  *   handshake  (coordinator) every fenced round took the remote-drain
  *              handshake with finite targets, no rendezvous round did.
  */
-#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "testutil.h"
 
@@ -139,7 +137,7 @@ static void slow_handler(void *ctx, const struct rf_record *rec)
 {
 	(void)ctx;
 	if (rec->type == T_SLOW)
-		usleep(300 * 1000);
+		tu_sleep_ms(300);
 	slow_ready += rec->type == T_READY;
 }
 
@@ -168,7 +166,7 @@ static void run_slow(rf_world *w)
 			 * and "processed" differ when the round could complete. (The
 			 * delivery round instead completes from inside delivery.) */
 			if (m == RF_PROCESSING_FENCE)
-				usleep(450 * 1000);
+				tu_sleep_ms(450);
 		}
 		atomic_store_explicit(entry_note(w, me), rf_ring_leading(w), memory_order_relaxed);
 		CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
@@ -240,15 +238,14 @@ static void run_kill(rf_world *w)
 	CHECK_OK(rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND));
 	CHECK(kill_at || me == 0, "no kill time");
 	if (me == victim) {
-		for (;;)
-			pause(); /* never enters the round: killed in it */
+		tu_sleep_forever(); /* never enters the round: killed in it */
 	}
 	int rc;
 	if (me == 0) {
 		int64_t t = tu_now_ns();
 		kill_at = t + 200 * MS; /* mirrors what was sent, minus the send */
 		while (tu_now_ns() < kill_at)
-			usleep(1000);
+			tu_sleep_ms(1);
 		kill_at = tu_now_ns();
 		CHECK_OK(rf_launch_kill(w, victim));
 	}
@@ -268,7 +265,7 @@ static void run_kill(rf_world *w)
 	CHECK_RC(rf_world_close(w), RF_EPEERDEAD);
 	CHECK(!tu_segment_exists(name), "segment %s left behind", name);
 	for (uint32_t p = 1; p < P; p++)
-		CHECK(kill((pid_t)pids[p], 0) != 0, "worker %u (pid %ld) still exists", p, pids[p]);
+		CHECK(!tu_pid_exists(pids[p]), "worker %u (pid %ld) still exists", p, pids[p]);
 	exit(0);
 }
 
@@ -281,7 +278,7 @@ static void run_timeout(rf_world *w)
 		CHECK(took >= 100 * MS && took < 5 * SECOND, "timeout after %.1f ms", took / 1e6);
 		CHECK_RC(rf_world_aborted(w), RF_EABORTED);
 	} else {
-		usleep(500 * 1000);
+		tu_sleep_ms(500);
 		CHECK_RC(rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND), RF_EABORTED);
 	}
 }
@@ -289,7 +286,7 @@ static void run_timeout(rf_world *w)
 static void run_abort(rf_world *w)
 {
 	if (rf_world_rank(w) == 1) {
-		usleep(100 * 1000);
+		tu_sleep_ms(100);
 		CHECK_OK(rf_world_abort(w, RF_EABORTED));
 	} else {
 		CHECK_RC(rf_barrier(w, RF_PROCESSING_FENCE, 10 * SECOND), RF_EABORTED);
@@ -325,7 +322,7 @@ static void stall_handler(void *ctx, const struct rf_record *rec)
 {
 	(void)ctx;
 	if (rec->type == T_SLOW)
-		usleep(STALL_MS * 1000);
+		tu_sleep_ms(STALL_MS);
 	stall_ready += rec->type == T_READY;
 }
 
@@ -452,7 +449,7 @@ int main(int argc, char **argv)
 	      "usage: %s shm|coordinator modes P [rounds]|slow|mixed|kill|timeout|abort|"
 	      "startup|stalled|handshake",
 	      argv[0]);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	tu_stdout_lines();
 	tu_log_to_stderr();
 	tu_transport = tu_parse_transport(argv[1]);
 	argc--;

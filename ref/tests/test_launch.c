@@ -4,7 +4,6 @@
  *
  *   test_launch POLICY P      (POLICY: compact, scatter, none or a PU list)
  */
-#include <sched.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -19,25 +18,25 @@ int main(int argc, char **argv)
 	o.params.nprocs = P;
 	o.argv = argv;
 	CHECK_OK(rf_placement_parse(argv[1], &o.placement));
-	cpu_set_t before;
-	CHECK(sched_getaffinity(0, sizeof before, &before) == 0, "getaffinity");
+	struct tu_cpuset before;
+	CHECK(tu_affinity_get(&before) == 0, "getaffinity");
 	rf_world *w;
 	CHECK_OK(rf_launch(&o, &w));
 	uint32_t me = rf_world_rank(w);
 
 	struct rf_binding b;
 	CHECK_OK(rf_world_binding(w, me, &b));
-	cpu_set_t now;
-	CHECK(sched_getaffinity(0, sizeof now, &now) == 0, "getaffinity");
+	struct tu_cpuset now;
+	CHECK(tu_affinity_get(&now) == 0, "getaffinity");
 	if (o.placement.policy == RF_PLACE_NONE) {
 		CHECK(b.pu == -1 && b.core == -1 && b.package == -1, "none placed %u on %d", me, b.pu);
-		CHECK(CPU_EQUAL(&now, &before), "none changed participant %u's affinity", me);
+		CHECK(tu_cpuset_equal(&now, &before), "none changed participant %u's affinity", me);
 		CHECK(!rf_world_oversubscribed(w), "none reported oversubscribed");
 	} else {
 		CHECK(b.pu >= 0 && b.core >= 0 && b.package >= 0, "participant %u unplaced", me);
-		CHECK(CPU_COUNT(&now) == 1 && CPU_ISSET(b.pu, &now),
+		CHECK(tu_cpuset_count(&now) == 1 && tu_cpuset_has(&now, b.pu),
 		      "participant %u placed on PU %d but the kernel runs it on %d CPUs", me, b.pu,
-		      CPU_COUNT(&now));
+		      tu_cpuset_count(&now));
 	}
 	if (me == 0) {
 		/* Oversubscribed exactly when two participants share a PU. */

@@ -6,19 +6,34 @@
  *
  *   test_peerdeath shm|coordinator VICTIM      (VICTIM: a participant index)
  *
- * This program is the outside: it forks P participants, kills VICTIM while
- * the others are in a barrier, and collects what the survivors report. Also
- * checks that a program ignoring SIGCHLD (its workers auto-reaped) still
- * closes cleanly. */
-#include <signal.h>
+ * This program is the outside: it forks P participants (on Windows: starts
+ * itself P times, in a job so none can outlive the test), kills VICTIM
+ * (SIGKILL / TerminateProcess) while the others are in a barrier, and collects
+ * what the survivors report. Also checks that a program ignoring SIGCHLD (its
+ * workers auto-reaped) still closes cleanly (POSIX only). */
 #include <string.h>
+#ifndef _WIN32
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include "testutil.h"
 
 #define SECOND 1000000000ll
 #define P 4
+
+/* Tells the outside one number: through the shared pipe, or on Windows
+ * through this child's own stdout pipe. */
+static void send_report(int report, int64_t v)
+{
+#ifdef _WIN32
+	(void)report;
+	CHECK(tu_report(&v, sizeof v) == 0, "report");
+#else
+	CHECK(write(report, &v, sizeof v) == sizeof v, "report");
+#endif
+}
 
 static void participant(const char *name, uint32_t me, int report)
 {
@@ -34,23 +49,23 @@ static void participant(const char *name, uint32_t me, int report)
 		int rc;
 		while (((rc = rf_world_attach(name, me, &w)) == RF_ENOENT || rc == RF_EAGAIN) &&
 		       tu_now_ns() < end)
-			usleep(1000);
+			tu_sleep_ms(1);
 		CHECK_OK(rc);
 	}
 	/* Everyone attached: a round completes before the killing starts. */
 	CHECK_OK(rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND));
-	int64_t ready = 1;
-	CHECK(write(report, &ready, sizeof ready) == sizeof ready, "report");
+	send_report(report, 1);
 	int rc;
 	while ((rc = rf_barrier(w, RF_PROCESSING_FENCE, 10 * SECOND)) == 0)
 		;
 	int64_t at = tu_now_ns();
 	CHECK_RC(rc, RF_EPEERDEAD);
-	CHECK(write(report, &at, sizeof at) == sizeof at, "report");
+	send_report(report, at);
 	rf_world_close(w);
 	exit(0);
 }
 
+#ifndef _WIN32
 static void sigchld_ignored(char **argv)
 {
 	/* Workers auto-reaped by the kernel: close must still be clean. */
@@ -59,21 +74,76 @@ static void sigchld_ignored(char **argv)
 	CHECK_OK(rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND));
 	exit(tu_finish(w));
 }
+#endif
+
+#ifdef _WIN32
+/* The outside on Windows: the participants are this program again. */
+static int outside(char **argv, const char *name, uint32_t victim)
+{
+	void *job = tu_job_create();
+	CHECK(job, "job");
+	struct tu_child ch[P];
+	char index[P][12];
+	for (uint32_t p = 0; p < P; p++) {
+		snprintf(index[p], sizeof index[p], "%u", p);
+		char *args[] = {argv[1], argv[2], "participant", (char *)name, index[p], NULL};
+		CHECK(tu_spawn_self(args, job, &ch[p]) == 0, "spawn participant %u", p);
+	}
+	int64_t v;
+	for (uint32_t p = 0; p < P; p++)
+		CHECK(tu_child_read(&ch[p], &v, sizeof v) == 0, "participant %u did not start", p);
+	tu_sleep_ms(50); /* deep in the round loop */
+	int64_t killed = tu_now_ns();
+	tu_child_kill(&ch[victim]);
+	int64_t worst = 0;
+	for (uint32_t p = 0; p < P; p++) {
+		if (p == victim)
+			continue;
+		CHECK(tu_child_read(&ch[p], &v, sizeof v) == 0, "survivor %u never reported", p);
+		if (v - killed > worst)
+			worst = v - killed;
+	}
+	printf("%s: participant %u killed; the slowest of %d survivors was released after "
+	       "%.1f ms\n",
+	       argv[1], victim, P - 1, worst / 1e6);
+	CHECK(worst < 2 * SECOND, "released only after %.1f ms", worst / 1e6);
+	for (uint32_t p = 0; p < P; p++) {
+		long code = tu_child_wait(&ch[p], 10000);
+		CHECK(code != -1, "participant %u still runs", p);
+		CHECK(p == victim || code == 0, "survivor %u failed (exit code %#lx)", p, code);
+		tu_child_close(&ch[p]);
+	}
+	return 0;
+}
+#endif
 
 int main(int argc, char **argv)
 {
+#ifdef _WIN32
+	if (argc >= 6 && strcmp(argv[3], "participant") == 0) {
+		tu_log_to_stderr();
+		tu_transport = tu_parse_transport(argv[1]);
+		participant(argv[4], (uint32_t)atoi(argv[5]), -1);
+	}
+#else
 	if (rf_is_worker())
 		sigchld_ignored(argv);
+#endif
 	CHECK(argc >= 3, "usage: %s shm|coordinator VICTIM|sigchld", argv[0]);
 	tu_log_to_stderr();
 	tu_transport = tu_parse_transport(argv[1]);
+#ifndef _WIN32
 	if (strcmp(argv[2], "sigchld") == 0)
 		sigchld_ignored(argv);
+#endif
 	uint32_t victim = (uint32_t)atoi(argv[2]);
 	CHECK(victim < P, "victim %u", victim);
 	char name[RF_NAME_MAX];
 	CHECK_OK(rf_world_unique_name(name, sizeof name));
 	tu_unlink_at_exit(name); /* participant 0 may be the one killed */
+#ifdef _WIN32
+	return outside(argv, name, victim);
+#else
 	int fds[2];
 	CHECK(pipe(fds) == 0, "pipe");
 	pid_t pid[P];
@@ -89,7 +159,7 @@ int main(int argc, char **argv)
 	int64_t v;
 	for (int i = 0; i < P; i++)
 		CHECK(read(fds[0], &v, sizeof v) == sizeof v, "participant did not start");
-	usleep(50 * 1000); /* deep in the round loop */
+	tu_sleep_ms(50); /* deep in the round loop */
 	int64_t killed = tu_now_ns();
 	kill(pid[victim], SIGKILL);
 	int64_t worst = 0;
@@ -109,4 +179,5 @@ int main(int argc, char **argv)
 		      "survivor %u failed (status %#x)", p, st);
 	}
 	return 0;
+#endif
 }

@@ -11,7 +11,6 @@
  *                this under the asan preset too).
  */
 #include <string.h>
-#include <unistd.h>
 
 #include "../src/internal.h" /* the corrupt cases poke at ring memory */
 #include "testutil.h"
@@ -141,7 +140,7 @@ static void run_backpressure(rf_world *w)
 	uint32_t full = BP_CAP / (BP_LEN + 16);
 	if (rf_world_rank(w) == 1) {
 		/* Not polling at all: the writer must find the ring full. */
-		usleep(300 * 1000);
+		tu_sleep_ms(300);
 		rf_world_set_handler(w, bp_handler, NULL);
 		int64_t end = tu_now_ns() + 10 * SECOND;
 		while (bp_count < full + 1 && tu_now_ns() < end)
@@ -178,7 +177,7 @@ static void run_corrupt(rf_world *w, const char *how)
 {
 	if (rf_world_rank(w) == 1) {
 		rf_world_set_handler(w, corrupt_handler, NULL);
-		usleep(200 * 1000); /* participant 0 damages its ring meanwhile */
+		tu_sleep_ms(200); /* participant 0 damages its ring meanwhile */
 		CHECK_RC(rf_poll(w), RF_ECORRUPT);
 		CHECK_RC(rf_poll(w), RF_ECORRUPT); /* stays refused, never skipped */
 		/* The damage is in the first record: nothing may reach the handler. */
@@ -204,7 +203,7 @@ static void run_corrupt(rf_world *w, const char *how)
 		CHECK(0, "unknown case %s", how);
 	}
 	/* Keep the world alive until the reader has looked. */
-	usleep(400 * 1000);
+	tu_sleep_ms(400);
 }
 
 int main(int argc, char **argv)

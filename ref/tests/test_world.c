@@ -2,13 +2,15 @@
  * Damage is done through a second, raw mapping of the segment, as a stray
  * process would; attach must answer RF_EABI / RF_ECORRUPT, never crash (run
  * under the asan preset too). */
-#include <fcntl.h>
-#include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#ifndef _WIN32
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include "../src/internal.h"
 #include "testutil.h"
@@ -24,11 +26,9 @@ static struct rf_world_params params(uint32_t P)
 /* Maps the segment raw, applies `poke` at `off`, and returns what attach says. */
 static int attach_after_poke(const char *name, size_t off, const void *bytes, size_t n)
 {
-	int fd = shm_open(name, O_RDWR, 0);
-	CHECK(fd >= 0, "shm_open %s", name);
-	size_t len = 4096;
-	uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	CHECK(m != MAP_FAILED, "mmap");
+	struct tu_map map;
+	CHECK(tu_segment_map(name, 4096, &map) == 0, "mapping %s", name);
+	uint8_t *m = map.addr;
 	uint8_t saved[256];
 	CHECK(n <= sizeof saved, "poke too big");
 	memcpy(saved, m + off, n);
@@ -38,8 +38,7 @@ static int attach_after_poke(const char *name, size_t off, const void *bytes, si
 	memcpy(m + off, saved, n);
 	if (w)
 		rf_world_close(w);
-	munmap(m, len);
-	close(fd);
+	tu_segment_unmap(&map);
 	return rc;
 }
 
@@ -87,12 +86,25 @@ static void header_checks(void)
 	CHECK_OK(rf_world_close(w1));
 
 	/* A truncated segment: the header claims more than exists. */
+#ifndef _WIN32
 	int fd = shm_open(name, O_RDWR, 0);
 	CHECK(fd >= 0 && ftruncate(fd, 8192) == 0, "truncate");
 	CHECK_RC(rf_world_attach(name, 2, &w2), RF_ECORRUPT);
 	CHECK(ftruncate(fd, 16) == 0, "truncate");
 	CHECK_RC(rf_world_attach(name, 2, &w2), RF_ECORRUPT);
 	close(fd);
+#else
+	/* A section cannot shrink: the same header in smaller segments. */
+	for (size_t len = 8192; len >= 16; len = len == 8192 ? 16 : 0) {
+		char small[RF_NAME_MAX];
+		struct tu_map m;
+		CHECK_OK(rf_world_unique_name(small, sizeof small));
+		CHECK(tu_segment_create(small, len, &m) == 0, "segment of %zu bytes", len);
+		memcpy(m.addr, ((rf_world *)w0)->base, len < 4096 ? len : 4096);
+		CHECK_RC(rf_world_attach(small, 2, &w2), RF_ECORRUPT);
+		tu_segment_unmap(&m);
+	}
+#endif
 
 	/* The name is taken while the world lives, and gone after close. */
 	CHECK_RC(rf_world_create(name, &p, &w2), RF_EEXIST);
@@ -168,6 +180,47 @@ static void argument_checks(void)
 	CHECK_OK(rf_world_close(w));
 }
 
+#ifdef _WIN32
+/* On Windows a segment's name goes with the last handle on it: a creator
+ * killed by TerminateProcess leaves nothing to sweep, and a sweep leaves
+ * live worlds alone. The creator is this program run as "creator". */
+static void creator_main(void)
+{
+	struct rf_world_params p = params(2);
+	rf_world *w;
+	if (rf_world_create(NULL, &p, &w) != 0)
+		exit(1);
+	char name[RF_NAME_MAX] = {0};
+	snprintf(name, sizeof name, "%s", rf_world_name(w));
+	if (tu_report(name, sizeof name) != 0)
+		exit(1);
+	tu_sleep_forever();
+}
+
+static void sweep_checks(void)
+{
+	char *args[] = {"creator", NULL};
+	struct tu_child child;
+	CHECK(tu_spawn_self(args, NULL, &child) == 0, "spawn");
+	char dead[RF_NAME_MAX];
+	CHECK(tu_child_read(&child, dead, sizeof dead) == 0, "child name");
+
+	struct rf_world_params p = params(2);
+	rf_world *live;
+	CHECK_OK(rf_world_create(NULL, &p, &live));
+	CHECK(rf_sweep() >= 0, "sweep failed");
+	CHECK(tu_segment_exists(dead), "swept the segment of a live creator");
+	CHECK(tu_segment_exists(rf_world_name(live)), "swept our own live world");
+
+	tu_child_kill(&child);
+	CHECK(tu_child_wait(&child, 10000) != -1, "creator still runs");
+	tu_child_close(&child);
+	CHECK(!tu_segment_exists(dead), "a dead creator's segment outlived it");
+	CHECK(rf_sweep() == 0, "sweep found something to remove");
+	CHECK(tu_segment_exists(rf_world_name(live)), "live world swept");
+	CHECK_OK(rf_world_close(live));
+}
+#else
 /* A creator that dies by SIGKILL leaves its segment; the next creator (or
  * rf_sweep) removes it, and leaves live worlds alone. */
 static void sweep_checks(void)
@@ -211,9 +264,16 @@ static void sweep_checks(void)
 	CHECK(tu_segment_exists(rf_world_name(live)), "live world swept");
 	CHECK_OK(rf_world_close(live));
 }
+#endif
 
-int main(void)
+int main(int argc, char **argv)
 {
+#ifdef _WIN32
+	if (argc >= 2 && strcmp(argv[1], "creator") == 0)
+		creator_main();
+#endif
+	(void)argc;
+	(void)argv;
 	tu_log_to_stderr();
 	header_checks();
 	argument_checks();
