@@ -1,0 +1,156 @@
+/* What rf-soak tells: a progress line while it runs, a summary, and JSON.
+ *
+ * The JSON is a flat object of numbers and of names this program chose
+ * itself (no user text needs escaping), so fprintf writes it; ci/soak
+ * merges the files with jq. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "soak.h"
+
+void report_progress(const struct soak_opts *o, struct soak_run *r, int64_t start_ns, bool final)
+{
+	static int64_t last, last_start;
+	static int tty = -1;
+	if (start_ns != last_start) /* a new world: the first line after one period */
+		last = last_start = start_ns;
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	int64_t now = soak_now_ns();
+	int64_t period = tty ? 250000000 : (int64_t)(o->interval * 1e9);
+	if (!final && now - last < period)
+		return;
+	if (final && !tty)
+		return; /* the summary follows */
+	last = now;
+	double el = (double)(now - start_ns) / 1e9, rate = el > 0 ? (double)r->rounds_done / el : 0;
+	double rem = o->duration > 0 ? o->duration - el : 0;
+	if (o->rounds && rate > 0) {
+		double by_rounds = (double)(o->rounds - (r->rounds_done < o->rounds ? r->rounds_done : o->rounds)) / rate;
+		rem = o->duration > 0 && rem < by_rounds ? rem : by_rounds;
+	}
+	if (rem < 0)
+		rem = 0;
+	fprintf(stderr, "%srounds %llu  %.0f rounds/s  violations %llu  unfenced misses %llu  elapsed %.1f s  remaining %.1f s%s",
+		tty ? "\r" : "rf-soak: ", (unsigned long long)r->rounds_done, rate,
+		(unsigned long long)atomic_load(&r->sh->violations),
+		(unsigned long long)atomic_load(&r->sh->misses), el, rem,
+		tty ? (final ? "   \n" : "   ") : "\n");
+}
+
+void report_add_latency(struct soak_result *res, double ms)
+{
+	if (res->nlat == res->cap_lat) {
+		uint32_t cap = res->cap_lat ? 2 * res->cap_lat : 64;
+		double *v = realloc(res->lat_ms, cap * sizeof *v);
+		if (!v)
+			return;
+		res->lat_ms = v;
+		res->cap_lat = cap;
+	}
+	res->lat_ms[res->nlat++] = ms;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of the sorted latencies. */
+static double percentile(const struct soak_result *res, double q)
+{
+	if (!res->nlat)
+		return 0;
+	uint32_t i = (uint32_t)(q * res->nlat + 0.999999);
+	return res->lat_ms[(i ? i : 1) - 1];
+}
+
+static long peak_rss_kb(void)
+{
+	struct rusage self, kids;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids); /* the largest reaped worker */
+	return self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
+}
+
+static const char *verdict(int code)
+{
+	switch (code) {
+	case EXIT_PASS: return "PASS";
+	case EXIT_VIOLATION: return "FAIL: violation";
+	case EXIT_FAULTCHECK: return "FAIL: fault not handled as required";
+	case EXIT_STALL: return "FAIL: stall (watchdog fired)";
+	case EXIT_ERROR: return "FAIL: error";
+	case 128 + SIGINT: return "interrupted by SIGINT";
+	case 128 + SIGTERM: return "interrupted by SIGTERM";
+	}
+	return "?";
+}
+
+void report_summary(const struct soak_opts *o, struct soak_result *res)
+{
+	if (res->nlat)
+		qsort(res->lat_ms, res->nlat, sizeof *res->lat_ms, cmp_double);
+	res->peak_rss_kb = peak_rss_kb();
+	printf("rf-soak: P=%u transport=%s mode=%s placement=%s fault=%s seed=%llu\n", o->procs,
+	       o->transport == RF_TRANSPORT_SHM ? "shm" : "coordinator", soak_mode_name(o->mode),
+	       o->placement_text, soak_fault_name(o->fault), (unsigned long long)o->seed);
+	/* kill-coordinator: the rounds ran in participants that were killed */
+	if (o->fault != FAULT_KILL_COORDINATOR) {
+	printf("rf-soak: %llu rounds in %.1f s (%.0f/s), violations %llu, stalls %llu\n",
+	       (unsigned long long)res->rounds, res->elapsed_s,
+	       res->elapsed_s > 0 ? (double)res->rounds / res->elapsed_s : 0,
+	       (unsigned long long)res->violations, (unsigned long long)res->stalls);
+	printf("rf-soak: unfenced misses: %llu of %llu rendezvous rounds (%.0f per million)\n",
+	       (unsigned long long)res->misses, (unsigned long long)res->rv_rounds,
+	       res->rv_rounds ? 1e6 * (double)res->misses / (double)res->rv_rounds : 0);
+	}
+	if (res->trials > 1 || o->fault == FAULT_KILL_WORKER || o->fault == FAULT_KILL_COORDINATOR)
+		printf("rf-soak: %llu trials, %llu failed; release latency after the kill: n=%u max %.2f ms p99 %.2f ms p50 %.2f ms\n",
+		       (unsigned long long)res->trials, (unsigned long long)res->trials_failed, res->nlat,
+		       res->nlat ? res->lat_ms[res->nlat - 1] : 0, percentile(res, 0.99),
+		       percentile(res, 0.5));
+	if (res->binding[0])
+		printf("rf-soak: binding (PU per participant): %s%s\n", res->binding,
+		       res->oversubscribed ? " (oversubscribed)" : "");
+	printf("rf-soak: peak RSS %ld kB\n", res->peak_rss_kb);
+	printf("rf-soak: %s (exit %d)\n", verdict(res->exit_code), res->exit_code);
+}
+
+int report_json(const struct soak_opts *o, struct soak_result *res)
+{
+	if (!o->json)
+		return 0;
+	FILE *f = fopen(o->json, "w");
+	if (!f) {
+		perror(o->json);
+		return -1;
+	}
+	fprintf(f, "{\n  \"tool\": \"rf-soak\",\n  \"procs\": %u,\n  \"transport\": \"%s\",\n"
+		   "  \"mode\": \"%s\",\n  \"fault\": \"%s\",\n  \"seed\": %llu,\n",
+		o->procs, o->transport == RF_TRANSPORT_SHM ? "shm" : "coordinator",
+		soak_mode_name(o->mode), soak_fault_name(o->fault), (unsigned long long)o->seed);
+	/* the placement text passed rf_placement_parse: letters, digits, ',' and '-' */
+	fprintf(f, "  \"placement\": \"%s\",\n  \"binding\": \"%s\",\n  \"oversubscribed\": %s,\n",
+		o->placement_text, res->binding, res->oversubscribed ? "true" : "false");
+	fprintf(f, "  \"rounds\": %llu,\n  \"elapsed_s\": %.3f,\n  \"violations\": %llu,\n"
+		   "  \"stalls\": %llu,\n  \"rendezvous_rounds\": %llu,\n  \"misses\": %llu,\n"
+		   "  \"miss_per_million\": %.1f,\n",
+		(unsigned long long)res->rounds, res->elapsed_s, (unsigned long long)res->violations,
+		(unsigned long long)res->stalls, (unsigned long long)res->rv_rounds,
+		(unsigned long long)res->misses,
+		res->rv_rounds ? 1e6 * (double)res->misses / (double)res->rv_rounds : 0.0);
+	fprintf(f, "  \"trials\": %llu,\n  \"trials_failed\": %llu,\n"
+		   "  \"release_ms\": {\"n\": %u, \"max\": %.3f, \"p99\": %.3f, \"p50\": %.3f},\n",
+		(unsigned long long)res->trials, (unsigned long long)res->trials_failed, res->nlat,
+		res->nlat ? res->lat_ms[res->nlat - 1] : 0.0, percentile(res, 0.99),
+		percentile(res, 0.5));
+	fprintf(f, "  \"peak_rss_kb\": %ld,\n  \"exit_code\": %d\n}\n", res->peak_rss_kb,
+		res->exit_code);
+	return fclose(f) == 0 ? 0 : -1;
+}
