@@ -1,0 +1,216 @@
+// rf-bench: the benchmarks, as participant 0 runs them. Names are the
+// interface (README, results/, the summary): keep them stable.
+//
+// Registration order keeps benchmarks on the same world together, so each
+// world is launched once. Every latency benchmark uses manual time (the sum
+// of its timed sections) and reports p50/p99/p999/max over every iteration.
+#include "benchmarks.h"
+
+#include <stdlib.h>
+
+#include <functional>
+#include <string>
+
+#include "samples.h"
+#include "session.h"
+
+namespace rfb {
+namespace {
+
+using Loop = std::function<int(rf_world*, uint64_t n, int64_t* samples, bench_stats* own)>;
+
+void Label(benchmark::State& st, uint32_t P) {
+  bool over = false;
+  if (PlannedBinding(P, &over).empty())
+    st.SetLabel("unpinned");
+  else if (over)
+    st.SetLabel("oversubscribed");
+}
+
+// One batch of a latency benchmark on world (t, P); `waits` adds the slowest
+// participant's mean wait in the barrier.
+void Latency(benchmark::State& st, const std::string& name, rf_transport t, uint32_t P,
+             bench_cmd cmd, const Loop& loop, bool waits) {
+  rf_world* w = World(st, t, P);
+  if (!w) return;
+  const uint64_t n = static_cast<uint64_t>(st.max_iterations);
+  std::vector<int64_t> samples(n);
+  bench_stats own{};
+  cmd.iters = n;
+  if (cmd.op == OP_CACHELINE) bench_cacheline_reset(w);
+  if (cmd.op == OP_PTHREAD && bench_pthread_init(w) != 0) {
+    st.SkipWithError("pthread_barrier_init failed");
+    NoteFailure();
+    return;
+  }
+  if (!Start(st, cmd, name)) return;
+  int rc = 0;
+  while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
+    rc = loop(w, n, samples.data(), &own);
+    st.SetIterationTime(Seconds(samples));
+  }
+  std::vector<bench_stats> all;
+  if (!Finish(st, rc, own, &all)) return;
+  // the closing fence: every worker has left pthread_barrier_wait
+  if (cmd.op == OP_PTHREAD) bench_pthread_destroy(w);
+  Percentiles(st, samples);
+  if (waits) {
+    double worst = 0;
+    for (const bench_stats& s : all)
+      if (s.rounds) worst = std::max(worst, static_cast<double>(s.wait_ns) / s.rounds);
+    st.counters["slowest_wait_mean"] = worst;
+  }
+  Label(st, P);
+}
+
+void Throughput(benchmark::State& st, const std::string& name, uint32_t size, uint32_t readers) {
+  rf_world* w = World(st, RF_TRANSPORT_SHM, readers + 1);
+  if (!w) return;
+  const uint64_t n = static_cast<uint64_t>(st.max_iterations);
+  bench_cmd cmd{};
+  cmd.op = OP_THROUGHPUT;
+  cmd.iters = n;
+  cmd.size = size;
+  if (!Start(st, cmd, name)) return;
+  int rc = 0;
+  int64_t elapsed = 0;
+  while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
+    rc = bench_throughput(w, n, size, &elapsed);
+    st.SetIterationTime(static_cast<double>(elapsed) * 1e-9);
+  }
+  if (!Finish(st, rc, bench_stats{}, nullptr)) return;
+  // rates over the manual time: records (and their bytes) every reader got
+  st.counters["records_per_second"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
+  st.SetBytesProcessed(static_cast<int64_t>(n * size));
+  Label(st, readers + 1);
+}
+
+void PipePingpong(benchmark::State& st, const std::string& name) {
+  CloseWorld();  // no world: only the two processes of the baseline run
+  const uint64_t n = static_cast<uint64_t>(st.max_iterations);
+  std::vector<int64_t> samples(n);
+  std::vector<rf_binding> pin = PlannedBinding(2, nullptr);
+  Watchdog(g_opts.watchdog_s, name.c_str());
+  int rc = 0;
+  while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
+    rc = bench_pipe_pingpong(pin.empty() ? nullptr : pin.data(), n, kPipeBytes, samples.data());
+    st.SetIterationTime(Seconds(samples));
+  }
+  Watchdog(0, nullptr);
+  if (rc) {
+    st.SkipWithError(rf_strerror(rc));
+    NoteFailure();
+    return;
+  }
+  Percentiles(st, samples);
+  Label(st, 2);
+}
+
+#ifdef RF_BENCH_MPIEXEC
+void MpiBarrier(benchmark::State& st, const std::string& name, uint32_t P) {
+  CloseWorld();  // the MPI job's P processes are all that run
+  const uint64_t n = static_cast<uint64_t>(st.max_iterations);
+  std::vector<int64_t> samples(n);
+  std::string np = std::to_string(P), iters = std::to_string(n);
+  char* argv[] = {const_cast<char*>(RF_BENCH_MPIEXEC), const_cast<char*>("-n"), &np[0],
+                  const_cast<char*>(RF_BENCH_MPI_HELPER), &iters[0],
+                  &g_opts.placement_text[0], nullptr};
+  // Open MPI refuses root and oversubscription unless told; MPICH ignores these.
+  setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
+  setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
+  setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0);
+  Watchdog(g_opts.watchdog_s, name.c_str());
+  int rc = 0;
+  while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
+    rc = bench_mpi_barrier(argv, n, samples.data());
+    st.SetIterationTime(Seconds(samples));
+  }
+  Watchdog(0, nullptr);
+  if (rc) {
+    st.SkipWithError("the MPI job failed (see its stderr)");
+    NoteFailure();
+    return;
+  }
+  Percentiles(st, samples);
+  Label(st, P);
+}
+#endif
+
+void Add(const std::string& name, std::function<void(benchmark::State&)> fn) {
+  benchmark::RegisterBenchmark(name.c_str(), [fn](benchmark::State& st) { fn(st); })
+      ->UseManualTime()
+      ->Unit(benchmark::kNanosecond);
+}
+
+}  // namespace
+
+void RegisterAll(const std::vector<rf_transport>& transports) {
+  const Options& o = g_opts;
+  Add("limit/cacheline_rtt", [](benchmark::State& st) {
+    bench_cmd c{};
+    c.op = OP_CACHELINE;
+    Latency(st, "limit/cacheline_rtt", RF_TRANSPORT_SHM, 2, c,
+            [](rf_world* w, uint64_t n, int64_t* s, bench_stats*) {
+              return bench_cacheline(w, n, s);
+            }, false);
+  });
+  for (uint32_t size : o.sizes) {
+    std::string name = "ring/pingpong/size:" + std::to_string(size);
+    Add(name, [name, size](benchmark::State& st) {
+      bench_cmd c{};
+      c.op = OP_PINGPONG;
+      c.size = size;
+      Latency(st, name, RF_TRANSPORT_SHM, 2, c,
+              [size](rf_world* w, uint64_t n, int64_t* s, bench_stats*) {
+                return bench_pingpong(w, n, size, s);
+              }, false);
+    });
+  }
+  for (uint32_t P : o.procs)
+    for (uint32_t size : o.sizes) {
+      std::string name = "ring/throughput/size:" + std::to_string(size) +
+                         "/readers:" + std::to_string(P - 1);
+      Add(name, [name, size, P](benchmark::State& st) { Throughput(st, name, size, P - 1); });
+    }
+  for (rf_transport t : transports)
+    for (uint32_t P : o.procs)
+      for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++)
+        for (uint32_t k : o.traffic) {
+          rf_mode mode = static_cast<rf_mode>(m);
+          std::string name = std::string("barrier/transport:") + TransportName(t) +
+                             "/mode:" + rf_mode_name(mode) + "/procs:" + std::to_string(P) +
+                             "/traffic:" + std::to_string(k);
+          Add(name, [name, t, P, mode, k](benchmark::State& st) {
+            bench_cmd c{};
+            c.op = OP_BARRIER;
+            c.mode = mode;
+            c.traffic = k;
+            Latency(st, name, t, P, c,
+                    [mode, k](rf_world* w, uint64_t n, int64_t* s, bench_stats* own) {
+                      return bench_barrier(w, n, mode, k, s, own);
+                    }, true);
+          });
+        }
+  for (uint32_t P : o.procs) {
+    std::string name = "baseline/pthread_barrier/procs:" + std::to_string(P);
+    Add(name, [name, P](benchmark::State& st) {
+      bench_cmd c{};
+      c.op = OP_PTHREAD;
+      Latency(st, name, RF_TRANSPORT_SHM, P, c,
+              [](rf_world* w, uint64_t n, int64_t* s, bench_stats* own) {
+                return bench_pthread(w, n, s, own);
+              }, true);
+    });
+  }
+#ifdef RF_BENCH_MPIEXEC
+  for (uint32_t P : o.procs) {
+    std::string name = "baseline/mpi_barrier/procs:" + std::to_string(P);
+    Add(name, [name, P](benchmark::State& st) { MpiBarrier(st, name, P); });
+  }
+#endif
+  Add("baseline/pipe_pingpong",
+      [](benchmark::State& st) { PipePingpong(st, "baseline/pipe_pingpong"); });
+}
+
+}  // namespace rfb

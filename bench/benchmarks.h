@@ -1,0 +1,21 @@
+// rf-bench: registration of every benchmark (names in benchmarks.cc).
+#ifndef RF_BENCH_BENCHMARKS_H
+#define RF_BENCH_BENCHMARKS_H
+
+#include <cstdint>
+#include <vector>
+
+#include <ringfence.h>
+
+namespace rfb {
+
+// Bytes per message of baseline/pipe_pingpong: the size of
+// ring/pingpong/size:64, the row it is compared with.
+constexpr uint32_t kPipeBytes = 64;
+
+// Registers every benchmark of the sweep in g_opts; barrier rows for the
+// given transports only (those the library offers).
+void RegisterAll(const std::vector<rf_transport>& transports);
+
+}  // namespace rfb
+#endif

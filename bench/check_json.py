@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Checks an rf-bench JSON result: names, counters and context keys.
+
+  check_json.py [--self-test] [--expect-procs 2,3] FILE.json
+  check_json.py [--self-test] [--expect-procs 2,3] --run RF_BENCH --out FILE.json -- ARGS...
+
+With --run it first runs RF_BENCH ARGS writing JSON to FILE.json. Every row
+must be a known benchmark (its name is the interface), carry the counters of
+its family and not be an error; the context must carry every SPEC section 8
+key. --expect-procs also requires one row of every family, and barrier and
+pthread rows at each listed P. --self-test then removes each required item
+in turn from a copy and fails unless the check notices: the check can fail.
+"""
+import argparse
+import copy
+import json
+import re
+import subprocess
+import sys
+
+CONTEXT_KEYS = ["rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology",
+                "compiler", "compiler_flags", "build_type", "placement", "binding",
+                "oversubscribed"]
+LATENCY = ["p50", "p99", "p999", "max"]
+WAITS = LATENCY + ["slowest_wait_mean"]
+RATES = ["records_per_second", "bytes_per_second"]
+FAMILIES = [
+    ("limit", r"limit/cacheline_rtt", LATENCY),
+    ("pingpong", r"ring/pingpong/size:\d+", LATENCY),
+    ("throughput", r"ring/throughput/size:\d+/readers:\d+", RATES),
+    ("barrier", r"barrier/transport:(shm|coordinator)/mode:(rendezvous|delivery|processing)"
+                r"/procs:(\d+)/traffic:\d+", WAITS),
+    ("pthread", r"baseline/pthread_barrier/procs:(\d+)", WAITS),
+    ("pipe", r"baseline/pipe_pingpong", LATENCY),
+    ("mpi", r"baseline/mpi_barrier/procs:(\d+)", LATENCY),
+]
+OPTIONAL = {"mpi"}  # only when an MPI was found at configure time
+
+# Google Benchmark appends /manual_time to benchmarks that use manual time.
+SUFFIX = "/manual_time"
+
+
+def family(name):
+    base = name[:-len(SUFFIX)] if name.endswith(SUFFIX) else name
+    for fam, pattern, counters in FAMILIES:
+        m = re.fullmatch(pattern, base)
+        if m:
+            return fam, counters, m
+    return None, None, None
+
+
+def problems(doc, expect_procs):
+    out = []
+    ctx = doc.get("context", {})
+    for k in CONTEXT_KEYS:
+        if not str(ctx.get(k, "")).strip():
+            out.append("context: missing %s" % k)
+    rows = doc.get("benchmarks", [])
+    if not rows:
+        out.append("no benchmark rows")
+    seen = set()
+    for r in rows:
+        name = r.get("run_name", r.get("name", "?"))
+        fam, counters, m = family(name)
+        if fam is None:
+            out.append("%s: not a known benchmark name" % name)
+            continue
+        if r.get("error_occurred"):
+            out.append("%s: failed: %s" % (name, r.get("error_message", "")))
+            continue
+        for c in counters:
+            if not isinstance(r.get(c), (int, float)):
+                out.append("%s: missing counter %s" % (name, c))
+        if r.get("run_type", "iteration") == "iteration":
+            seen.add(fam)
+            if fam in ("barrier", "pthread"):
+                seen.add("%s:%s" % (fam, m.group(m.lastindex)))
+    if expect_procs:
+        for fam, _, _ in FAMILIES:
+            if fam not in OPTIONAL and fam not in seen:
+                out.append("no %s row" % fam)
+        for p in expect_procs:
+            for fam in ("barrier", "pthread"):
+                if "%s:%s" % (fam, p) not in seen:
+                    out.append("no %s row at procs:%s" % (fam, p))
+    return out
+
+
+def mutants(doc):
+    """Copies of doc with one required item removed or broken, and what."""
+    for k in CONTEXT_KEYS:
+        d = copy.deepcopy(doc)
+        d["context"].pop(k, None)
+        yield d, "context key %s removed" % k
+    done = set()
+    for i, r in enumerate(doc["benchmarks"]):
+        fam, counters, _ = family(r.get("run_name", r["name"]))
+        if fam in done or r.get("run_type", "iteration") != "iteration":
+            continue
+        done.add(fam)
+        for c in counters:
+            d = copy.deepcopy(doc)
+            d["benchmarks"][i].pop(c, None)
+            yield d, "%s: counter %s removed" % (r["name"], c)
+        d = copy.deepcopy(doc)
+        d["benchmarks"][i]["name"] = d["benchmarks"][i]["run_name"] = "renamed/" + r["name"]
+        yield d, "%s renamed" % r["name"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("json", nargs="?")
+    ap.add_argument("--run")
+    ap.add_argument("--out")
+    ap.add_argument("--expect-procs", default="")
+    ap.add_argument("--self-test", action="store_true")
+    argv = sys.argv[1:]
+    run_args = []
+    if "--" in argv:  # everything after -- goes to rf-bench untouched
+        at = argv.index("--")
+        argv, run_args = argv[:at], argv[at + 1:]
+    a = ap.parse_args(argv)
+    path = a.out or a.json
+    if not path:
+        ap.error("a JSON file (or --run and --out) is needed")
+    if a.run:
+        cmd = [a.run] + run_args + ["--benchmark_out=" + path, "--benchmark_out_format=json"]
+        print("check_json: running " + " ".join(cmd), flush=True)
+        rc = subprocess.run(cmd, timeout=120).returncode
+        if rc != 0:
+            print("check_json: rf-bench exited with %d" % rc)
+            return 1
+    with open(path) as f:
+        doc = json.load(f)
+    expect = [p for p in a.expect_procs.split(",") if p]
+    bad = problems(doc, expect)
+    for p in bad:
+        print("check_json: " + p)
+    if bad:
+        return 1
+    print("check_json: %s: %d rows, %d context keys OK" % (path, len(doc["benchmarks"]),
+                                                          len(CONTEXT_KEYS)))
+    if a.self_test:
+        n = 0
+        for d, what in mutants(doc):
+            n += 1
+            if not problems(d, expect):
+                print("check_json: self-test: not noticed: " + what)
+                return 1
+        print("check_json: self-test: all %d mutations noticed" % n)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+// rf-bench: the run's context in the JSON (SPEC §8).
+#ifndef RF_BENCH_CONTEXT_H
+#define RF_BENCH_CONTEXT_H
+
+#include <string>
+#include <vector>
+
+#include <ringfence.h>
+
+namespace rfb {
+
+// Adds every SPEC §8 key to Google Benchmark's context and warns on stderr
+// when the run is unpinned or oversubscribed. `skipped` names transports the
+// library does not offer.
+void AddContext(const std::vector<rf_transport>& transports, const std::string& skipped);
+
+}  // namespace rfb
+#endif

@@ -1,0 +1,109 @@
+/* rf-bench: the measured loops, in C like the library they measure.
+ *
+ * Every loop is run by all participants of a world at once (participant 0
+ * and its workers branch on the rank inside). Participant 0 passes a sample
+ * array with room for `iters` nanosecond samples; workers pass NULL. Every
+ * wait is bounded (BENCH_WAIT_NS without progress, or the world's abort) and
+ * returns a negative RF_E* code instead of hanging.
+ */
+#ifndef RF_BENCH_LOOPS_H
+#define RF_BENCH_LOOPS_H
+
+#include <stdint.h>
+
+#include <ringfence.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BENCH_WAIT_NS 10000000000ll /* 10 s without progress is a failure */
+#define BENCH_MAX_SIZE 4096u        /* largest record size; the worlds' max_record */
+
+enum bench_type { T_CMD = 1, T_STATS = 2, T_DATA = 3 };
+
+enum bench_op { OP_EXIT = 0, OP_CACHELINE, OP_PINGPONG, OP_THROUGHPUT, OP_BARRIER, OP_PTHREAD };
+
+/* What participant 0 tells its workers before each batch. */
+struct bench_cmd {
+	uint64_t seq;   /* batch number, checked by both sides */
+	uint64_t iters; /* iterations of this batch */
+	uint32_t op;    /* enum bench_op */
+	uint32_t size;  /* record payload bytes */
+	uint32_t traffic; /* records sent by every participant before each round */
+	uint32_t mode;  /* enum rf_mode */
+};
+
+/* What each worker reports after a batch: its own time inside the barrier. */
+struct bench_stats {
+	uint64_t seq;
+	uint64_t wait_ns; /* summed time in the barrier call */
+	uint64_t rounds;
+};
+
+/* What the record handler saw; one world per process at a time. */
+typedef struct bench_rx bench_rx_t;
+struct bench_rx {
+	struct bench_cmd cmd;
+	uint64_t cmds;                /* commands received */
+	struct bench_stats *stats;    /* [participant], participant 0 only */
+	uint32_t nstats;
+	/* T_DATA records of this batch. Reset before its opening fence, where
+	 * all earlier ones are processed: a peer may already send while we are
+	 * still in that fence, and its records must count. */
+	uint64_t data;
+	unsigned char buf[BENCH_MAX_SIZE];
+};
+extern struct bench_rx bench_rx;
+
+/* The world's handler: commands, stats and data records (copied out, as a
+ * real consumer would). */
+void bench_handler(void *ctx, const struct rf_record *rec);
+
+int64_t bench_now_ns(void);
+
+/* Bytes of the world's user area the loops need. */
+uint32_t bench_user_bytes(void);
+
+/* limit/cacheline_rtt: participants 0 and 1 bounce one cache line of the
+ * user area; participant 0 samples every round trip. Call
+ * bench_cacheline_reset in participant 0 before the command is sent. */
+void bench_cacheline_reset(rf_world *w);
+int bench_cacheline(rf_world *w, uint64_t iters, int64_t *samples);
+
+/* ring/pingpong: participant 0 sends `size` bytes to 1, 1 sends them back. */
+int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples);
+
+/* ring/throughput: participant 0 writes `iters` records of `size` bytes to
+ * all; every reader takes all of them; *elapsed_ns (participant 0) runs from
+ * the first send until a delivery fence says every reader has them all. */
+int bench_throughput(rf_world *w, uint64_t iters, uint32_t size, int64_t *elapsed_ns);
+
+/* barrier: `iters` rounds; before each every participant sends `traffic`
+ * 8-byte records to all. Samples (participant 0) and `own` time only the
+ * rf_barrier call. */
+int bench_barrier(rf_world *w, uint64_t iters, enum rf_mode mode, uint32_t traffic,
+		  int64_t *samples, struct bench_stats *own);
+
+/* baseline/pthread_barrier: a process-shared pthread_barrier_t in the user
+ * area. Participant 0 initialises it before the command and destroys it
+ * after the batch. pthread_barrier_wait cannot time out: rf-bench's
+ * watchdog bounds it. */
+int bench_pthread_init(rf_world *w);
+void bench_pthread_destroy(rf_world *w);
+int bench_pthread(rf_world *w, uint64_t iters, int64_t *samples, struct bench_stats *own);
+
+/* baseline/pipe_pingpong: forks a child pinned to pin[1] (this process goes
+ * to pin[0]); `size` bytes go back and forth through two pipes. */
+int bench_pipe_pingpong(const struct rf_binding pin[2], uint64_t iters, uint32_t size,
+			int64_t *samples);
+
+/* baseline/mpi_barrier: runs `mpiexec -n P helper iters placement` (argv
+ * prepared by the caller, NULL-terminated) and reads rank 0's `iters`
+ * samples from its stdout. The job dies with us (PR_SET_PDEATHSIG). */
+int bench_mpi_barrier(char *const *argv, uint64_t iters, int64_t *samples);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

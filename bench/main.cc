@@ -1,0 +1,168 @@
+// rf-bench: ringfence's benchmarks on Google Benchmark.
+//
+// The program is its own worker: participant 0 is the benchmark process and
+// rf_launch re-executes this binary as the other participants, which serve
+// batches (session.cc) until told to exit. Google Benchmark's flags work as
+// usual; ours follow their style (--rf_name=value) and are removed before
+// Google Benchmark sees the command line.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "benchmarks.h"
+#include "context.h"
+#include "loops.h"
+#include "session.h"
+
+namespace {
+
+void PrintHelp() {
+  benchmark::PrintDefaultHelp();
+  std::fprintf(stdout,
+               "          [--rf_procs=<P>,...]            default: 2,3,4 and powers of two up to twice the PUs\n"
+               "          [--rf_placement=compact|scatter|none|<PU list>]  default: compact\n"
+               "          [--rf_transport=shm,coordinator]  default: both (unavailable ones are skipped)\n"
+               "          [--rf_sizes=<bytes>,...]          default: 8,64,1024,4096 (at most %u)\n"
+               "          [--rf_traffic=<records>,...]      default: 0,1,16,256\n",
+               BENCH_MAX_SIZE);
+}
+
+[[noreturn]] void Usage(const char* what) {
+  std::fprintf(stderr, "rf-bench: %s (see --help)\n", what);
+  std::exit(2);
+}
+
+std::vector<uint32_t> ParseList(const char* flag, const char* v, uint32_t lo, uint32_t hi) {
+  std::vector<uint32_t> out;
+  std::string s(v);
+  size_t at = 0;
+  while (at <= s.size()) {
+    size_t end = s.find(',', at);
+    if (end == std::string::npos) end = s.size();
+    std::string item = s.substr(at, end - at);
+    char* e = nullptr;
+    unsigned long x = std::strtoul(item.c_str(), &e, 10);
+    if (item.empty() || *e || x < lo || x > hi)
+      Usage((std::string(flag) + ": each value must be in " + std::to_string(lo) + ".." +
+             std::to_string(hi)).c_str());
+    out.push_back(static_cast<uint32_t>(x));
+    at = end + 1;
+  }
+  return out;
+}
+
+std::vector<uint32_t> DefaultProcs() {
+  rf_topology* topo = nullptr;
+  long npus = 0;
+  if (rf_topology_load(&topo) == 0) npus = rf_topology_npus(topo);
+  rf_topology_free(topo);
+  if (npus <= 0) npus = sysconf(_SC_NPROCESSORS_ONLN);
+  std::vector<uint32_t> p{2, 3, 4};
+  for (long x = 8; x <= 2 * npus && x <= static_cast<long>(RF_MAX_PROCS); x *= 2)
+    p.push_back(static_cast<uint32_t>(x));
+  return p;
+}
+
+// Takes our --rf_* flags out of argv; fills rfb::g_opts.
+void ParseOwnFlags(int* argc, char** argv) {
+  rfb::Options& o = rfb::g_opts;
+  std::string transports = "shm,coordinator", placement = "compact";
+  o.sizes = {8, 64, 1024, 4096};
+  o.traffic = {0, 1, 16, 256};
+  int kept = 1;
+  for (int i = 1; i < *argc; i++) {
+    const char* a = argv[i];
+    auto val = [&](const char* name) -> const char* {
+      size_t n = std::strlen(name);
+      return std::strncmp(a, name, n) == 0 && a[n] == '=' ? a + n + 1 : nullptr;
+    };
+    const char* v;
+    if ((v = val("--benchmark_min_time")))  // read, and left for Google Benchmark
+      o.watchdog_s = 60 + 20 * std::atof(v);
+    if (std::strncmp(a, "--rf_", 5) != 0)
+      argv[kept++] = argv[i];
+    else if ((v = val("--rf_procs")))
+      o.procs = ParseList("--rf_procs", v, 2, RF_MAX_PROCS);
+    else if ((v = val("--rf_placement")))
+      placement = v;
+    else if ((v = val("--rf_transport")))
+      transports = v;
+    else if ((v = val("--rf_sizes")))
+      o.sizes = ParseList("--rf_sizes", v, 0, BENCH_MAX_SIZE);
+    else if ((v = val("--rf_traffic")))
+      o.traffic = ParseList("--rf_traffic", v, 0, 4096);
+    else
+      Usage((std::string("unknown flag ") + a).c_str());
+  }
+  *argc = kept;
+  argv[kept] = nullptr;
+  if (o.procs.empty()) o.procs = DefaultProcs();
+  if (rf_placement_parse(placement.c_str(), &o.placement) != 0)
+    Usage("--rf_placement: compact, scatter, none or a PU list such as 0,2,4-7");
+  char text[256];
+  o.placement_text = rf_placement_format(&o.placement, text, sizeof text) == 0 ? text : placement;
+  size_t at = 0;
+  while (at <= transports.size()) {
+    size_t end = transports.find(',', at);
+    if (end == std::string::npos) end = transports.size();
+    std::string t = transports.substr(at, end - at);
+    if (t == "shm")
+      o.transports.push_back(RF_TRANSPORT_SHM);
+    else if (t == "coordinator")
+      o.transports.push_back(RF_TRANSPORT_COORDINATOR);
+    else
+      Usage("--rf_transport: shm and/or coordinator");
+    at = end + 1;
+  }
+}
+
+// A transport the library does not offer yet (RF_EINVAL from create) is
+// skipped with one line; its rows appear once the library has it.
+bool Available(rf_transport t) {
+  rf_world_params p;
+  rf_world_params_default(&p);
+  p.nprocs = 2;
+  p.transport = t;
+  rf_world* w = nullptr;
+  int rc = rf_world_create(nullptr, &p, &w);
+  if (rc == 0) {
+    rf_world_close(w);
+    return true;
+  }
+  std::fprintf(stderr, "rf-bench: transport %s not available (rf_world_create: %s); its rows are skipped\n",
+               rfb::TransportName(t), rf_strerror(rc));
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (rf_is_worker()) return rfb::WorkerMain();
+  signal(SIGPIPE, SIG_IGN);  // a dead pipe peer is an error code, not our death
+  ParseOwnFlags(&argc, argv);
+  benchmark::Initialize(&argc, argv, PrintHelp);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  rfb::SetWorkerArgv0(argv[0]);
+
+  std::vector<rf_transport> transports;
+  std::string skipped;
+  for (rf_transport t : rfb::g_opts.transports) {
+    if (Available(t))
+      transports.push_back(t);
+    else
+      skipped += (skipped.empty() ? "" : ",") + std::string(rfb::TransportName(t));
+  }
+  rfb::AddContext(transports, skipped);
+  rfb::RegisterAll(transports);
+  benchmark::RunSpecifiedBenchmarks();
+  rfb::CloseWorld();
+  benchmark::Shutdown();
+  return rfb::Failures() ? 1 : 0;
+}

@@ -1,0 +1,67 @@
+/* rf-bench-mpi: the MPI_Barrier baseline, run by rf-bench under mpiexec.
+ *
+ *   rf-bench-mpi ITERS PLACEMENT
+ *
+ * Every rank pins itself with the library's placement (the same plan
+ * rf_launch applies to a world of this size), so the baseline runs where the
+ * ringfence barrier runs. Rank 0 times every MPI_Barrier and writes the
+ * samples (int64 ns, native order) to stdout, where rf-bench reads them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <mpi.h>
+#include <ringfence.h>
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int pin(const char *placement, int rank, int size)
+{
+	struct rf_placement pl;
+	if (rf_placement_parse(placement, &pl))
+		return 1;
+	if (pl.policy == RF_PLACE_NONE)
+		return 0;
+	rf_topology *topo = NULL;
+	struct rf_binding *b = calloc((size_t)size, sizeof *b);
+	bool over = false;
+	int rc = !b || rf_topology_load(&topo) ||
+		 rf_placement_plan(topo, &pl, (uint32_t)size, b, &over) ||
+		 rf_placement_bind(topo, 0, &b[rank]);
+	rf_topology_free(topo);
+	free(b);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	MPI_Init(&argc, &argv);
+	int rank, size;
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &size);
+	long long iters = argc == 3 ? atoll(argv[1]) : -1;
+	int64_t *samples = rank == 0 && iters > 0 ? malloc((size_t)iters * sizeof *samples) : NULL;
+	if (iters <= 0 || (rank == 0 && !samples) || pin(argv[2], rank, size)) {
+		fprintf(stderr, "rf-bench-mpi: usage: rf-bench-mpi ITERS PLACEMENT (or pinning failed)\n");
+		MPI_Abort(MPI_COMM_WORLD, 2);
+	}
+	MPI_Barrier(MPI_COMM_WORLD); /* everyone started and pinned */
+	for (long long i = 0; i < iters; i++) {
+		int64_t t0 = now_ns();
+		MPI_Barrier(MPI_COMM_WORLD);
+		if (samples)
+			samples[i] = now_ns() - t0;
+	}
+	int rc = 0;
+	if (samples && fwrite(samples, sizeof *samples, (size_t)iters, stdout) != (size_t)iters)
+		rc = 1;
+	fflush(stdout);
+	free(samples);
+	MPI_Finalize();
+	return rc;
+}

@@ -1,0 +1,78 @@
+/* ring/pingpong and ring/throughput: the library's rings, by rf_send and
+ * rf_poll only. */
+#include <sched.h>
+
+#include "loops.h"
+
+static unsigned char payload[BENCH_MAX_SIZE];
+
+/* Polls until `target` data records of this batch have arrived. Bounded by
+ * BENCH_WAIT_NS without progress; yields now and then so that a peer
+ * sharing our PU (oversubscribed runs) gets to write or read. */
+static int poll_until(rf_world *w, uint64_t target)
+{
+	int64_t deadline = 0;
+	uint32_t idle = 0;
+	while (bench_rx.data < target) {
+		int n = rf_poll(w);
+		if (n < 0)
+			return n;
+		if (n > 0) {
+			idle = 0;
+			deadline = 0;
+			continue;
+		}
+		if (++idle % 4096 == 0) {
+			int64_t now = bench_now_ns();
+			if (!deadline)
+				deadline = now + BENCH_WAIT_NS;
+			if (now > deadline)
+				return RF_ETIMEDOUT;
+			sched_yield();
+		}
+	}
+	return 0;
+}
+
+int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples)
+{
+	uint32_t me = rf_world_rank(w);
+	if (me > 1)
+		return 0;
+	for (uint64_t i = 0; i < iters; i++) {
+		int rc;
+		if (me == 0) {
+			int64_t t0 = bench_now_ns();
+			rc = rf_send(w, 1, T_DATA, payload, size, BENCH_WAIT_NS);
+			if (rc == 0)
+				rc = poll_until(w, i + 1);
+			samples[i] = bench_now_ns() - t0;
+		} else {
+			rc = poll_until(w, i + 1);
+			if (rc == 0)
+				rc = rf_send(w, 0, T_DATA, payload, size, BENCH_WAIT_NS);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int bench_throughput(rf_world *w, uint64_t iters, uint32_t size, int64_t *elapsed_ns)
+{
+	int rc = 0;
+	int64_t t0 = bench_now_ns();
+	if (rf_world_rank(w) == 0) {
+		/* a full ring back-pressures: rf_send waits for the slowest reader */
+		for (uint64_t i = 0; i < iters && rc == 0; i++)
+			rc = rf_send(w, RF_DEST_ALL, T_DATA, payload, size, BENCH_WAIT_NS);
+	} else {
+		rc = poll_until(w, iters);
+	}
+	/* every reader has taken every record off the ring */
+	if (rc == 0)
+		rc = rf_barrier(w, RF_DELIVERY_FENCE, BENCH_WAIT_NS);
+	if (elapsed_ns)
+		*elapsed_ns = bench_now_ns() - t0;
+	return rc;
+}

@@ -1,0 +1,253 @@
+// rf-bench: world lifetime, the batch protocol, the worker loop, the watchdog.
+#include "session.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+namespace rfb {
+
+Options g_opts;
+
+namespace {
+
+struct Current {
+  rf_world* w = nullptr;
+  rf_transport t = RF_TRANSPORT_SHM;
+  uint32_t P = 0;
+  uint64_t seq = 0;
+  std::vector<bench_stats> stats;
+};
+Current cur;
+char* worker_argv0 = nullptr;
+int failures = 0;
+
+// Workers sleep in the opening fence between batches; participant 0 may spend
+// a while between two of them (reporting, percentiles), never this long.
+constexpr int64_t kIdleNs = 120 * 1000000000ll;
+
+void Drop(int reason) {
+  if (!cur.w) return;
+  rf_world_abort(cur.w, reason);
+  rf_world_close(cur.w);  // its workers fail; that is the point
+  cur.w = nullptr;
+}
+
+bool Fail(benchmark::State& st, const char* what, int rc) {
+  Watchdog(0, nullptr);
+  char msg[256];
+  std::snprintf(msg, sizeof msg, "%s (%s, P=%u): %s", what, TransportName(cur.t), cur.P,
+                rf_strerror(rc));
+  std::fprintf(stderr, "rf-bench: %s\n", msg);
+  rf_snapshot* s = nullptr;
+  if (cur.w && rf_snapshot_take(cur.w, &s) == 0) {
+    rf_snapshot_print(s, stderr);
+    rf_snapshot_free(s);
+  }
+  Drop(RF_EABORTED);
+  st.SkipWithError(msg);
+  failures++;
+  return false;
+}
+
+char watchdog_msg[512];
+
+void OnAlarm(int) {
+  // async-signal-safe only: write and _exit. Workers die with us
+  // (PR_SET_PDEATHSIG); the segment's name is already gone after launch.
+  ssize_t r = write(2, watchdog_msg, std::strlen(watchdog_msg));
+  (void)r;
+  _exit(3);
+}
+
+int RunOp(rf_world* w, const bench_cmd& c, bench_stats* s) {
+  switch (c.op) {
+    case OP_CACHELINE: return bench_cacheline(w, c.iters, nullptr);
+    case OP_PINGPONG: return bench_pingpong(w, c.iters, c.size, nullptr);
+    case OP_THROUGHPUT: return bench_throughput(w, c.iters, c.size, nullptr);
+    case OP_BARRIER:
+      return bench_barrier(w, c.iters, static_cast<rf_mode>(c.mode), c.traffic, nullptr, s);
+    case OP_PTHREAD: return bench_pthread(w, c.iters, nullptr, s);
+  }
+  return RF_EINVAL;
+}
+
+}  // namespace
+
+const char* TransportName(rf_transport t) {
+  return t == RF_TRANSPORT_COORDINATOR ? "coordinator" : "shm";
+}
+
+std::vector<rf_binding> PlannedBinding(uint32_t P, bool* oversubscribed) {
+  struct Plan {
+    std::vector<rf_binding> b;
+    bool over = false;
+  };
+  static std::map<uint32_t, Plan> plans;
+  static rf_topology* topo = nullptr;
+  auto it = plans.find(P);
+  if (it == plans.end()) {
+    Plan plan;
+    if (g_opts.placement.policy != RF_PLACE_NONE) {
+      if (!topo && rf_topology_load(&topo) != 0) topo = nullptr;
+      plan.b.resize(P);
+      if (!topo || rf_placement_plan(topo, &g_opts.placement, P, plan.b.data(), &plan.over) != 0)
+        plan.b.clear();
+    }
+    it = plans.emplace(P, plan).first;
+  }
+  if (oversubscribed) *oversubscribed = it->second.over;
+  return it->second.b;
+}
+
+void Watchdog(double seconds, const char* what) {
+  static bool installed = false;
+  if (!installed) {
+    struct sigaction sa {};
+    sa.sa_handler = OnAlarm;
+    sigaction(SIGALRM, &sa, nullptr);
+    installed = true;
+  }
+  if (seconds <= 0) {
+    alarm(0);
+    return;
+  }
+  std::snprintf(watchdog_msg, sizeof watchdog_msg,
+                "rf-bench: watchdog: %s did not finish within %.0f s; exiting\n", what, seconds);
+  alarm(static_cast<unsigned>(seconds));
+}
+
+void CloseWorld() {
+  if (!cur.w) return;
+  bench_cmd c{};
+  c.op = OP_EXIT;
+  c.seq = ++cur.seq;
+  int rc = rf_send(cur.w, RF_DEST_ALL, T_CMD, &c, sizeof c, BENCH_WAIT_NS);
+  if (rc == 0) rc = rf_barrier(cur.w, RF_PROCESSING_FENCE, BENCH_WAIT_NS);
+  int rc2 = rf_world_close(cur.w);  // waits (bounded) for the workers to exit
+  if (rc || rc2) {  // e.g. a worker that failed or died on its way out
+    std::fprintf(stderr, "rf-bench: closing the world (%s, P=%u): %s\n", TransportName(cur.t),
+                 cur.P, rf_strerror(rc ? rc : rc2));
+    failures++;
+  }
+  cur.w = nullptr;
+}
+
+rf_world* World(benchmark::State& st, rf_transport t, uint32_t P) {
+  if (cur.w && cur.t == t && cur.P == P && !rf_world_aborted(cur.w)) return cur.w;
+  CloseWorld();
+  Drop(RF_EABORTED);
+  cur.t = t;
+  cur.P = P;
+  rf_launch_opts o;
+  rf_launch_opts_default(&o);
+  o.params.nprocs = P;
+  o.params.transport = t;
+  o.params.max_record = BENCH_MAX_SIZE;
+  o.params.user_bytes = bench_user_bytes();
+  o.placement = g_opts.placement;
+  char* argv[] = {worker_argv0, nullptr};
+  o.argv = argv;
+  bench_rx = bench_rx_t{};
+  rf_world* w = nullptr;
+  int rc = rf_launch(&o, &w);
+  if (rc) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "launch of %u participants (%s): %s", P, TransportName(t),
+                  rf_strerror(rc));
+    std::fprintf(stderr, "rf-bench: %s\n", msg);
+    st.SkipWithError(msg);
+    failures++;
+    return nullptr;
+  }
+  cur.w = w;
+  cur.stats.assign(P, bench_stats{});
+  bench_rx.stats = cur.stats.data();
+  bench_rx.nstats = P;
+  rf_world_set_handler(w, bench_handler, nullptr);
+  // The context reports the planned binding; make sure it is the applied one.
+  std::vector<rf_binding> plan = PlannedBinding(P, nullptr);
+  for (uint32_t p = 0; p < P; p++) {
+    rf_binding b;
+    rf_binding none{-1, -1, -1, -1};
+    const rf_binding& want = plan.empty() ? none : plan[p];
+    if (rf_world_binding(w, p, &b) != 0 || std::memcmp(&b, &want, sizeof b) != 0) {
+      Fail(st, "applied binding differs from the reported plan", RF_ETOPOLOGY);
+      return nullptr;
+    }
+  }
+  return w;
+}
+
+bool Start(benchmark::State& st, bench_cmd& cmd, const std::string& name) {
+  cmd.seq = ++cur.seq;
+  Watchdog(g_opts.watchdog_s, name.c_str());
+  bench_rx.data = 0;
+  int rc = rf_send(cur.w, RF_DEST_ALL, T_CMD, &cmd, sizeof cmd, BENCH_WAIT_NS);
+  if (rc == 0) rc = rf_barrier(cur.w, RF_PROCESSING_FENCE, BENCH_WAIT_NS);
+  return rc ? Fail(st, "opening fence", rc) : true;
+}
+
+bool Finish(benchmark::State& st, int loop_rc, const bench_stats& own,
+            std::vector<bench_stats>* all) {
+  if (loop_rc) return Fail(st, "benchmark loop", loop_rc);
+  int rc = rf_barrier(cur.w, RF_PROCESSING_FENCE, BENCH_WAIT_NS);
+  if (rc) return Fail(st, "closing fence", rc);
+  Watchdog(0, nullptr);
+  for (uint32_t p = 1; p < cur.P; p++)
+    if (cur.stats[p].seq != cur.seq) return Fail(st, "a worker's stats are missing", RF_ECORRUPT);
+  if (all) {
+    *all = cur.stats;
+    (*all)[0] = own;
+  }
+  return true;
+}
+
+int WorkerMain() {
+  rf_launch_opts o;
+  rf_launch_opts_default(&o);
+  rf_world* w = nullptr;
+  int rc = rf_launch(&o, &w);  // a worker: attaches to participant 0's world
+  if (rc) {
+    std::fprintf(stderr, "rf-bench worker: attach: %s\n", rf_strerror(rc));
+    return 1;
+  }
+  rf_world_set_handler(w, bench_handler, nullptr);
+  uint64_t seen = 0;
+  for (;;) {
+    bench_rx.data = 0;
+    rc = rf_barrier(w, RF_PROCESSING_FENCE, kIdleNs);
+    if (rc) break;
+    // the processing fence ran our handler on the command: exactly one new
+    if (bench_rx.cmds != ++seen) {
+      rc = RF_ECORRUPT;
+      break;
+    }
+    bench_cmd c = bench_rx.cmd;
+    if (c.op == OP_EXIT) break;
+    bench_stats s{c.seq, 0, 0};
+    rc = RunOp(w, c, &s);
+    if (rc == 0) rc = rf_send(w, 0, T_STATS, &s, sizeof s, BENCH_WAIT_NS);
+    if (rc == 0) rc = rf_barrier(w, RF_PROCESSING_FENCE, BENCH_WAIT_NS);
+    if (rc) break;
+  }
+  uint32_t me = rf_world_rank(w);
+  // Aborted or a dead peer: participant 0 reports the cause, not us.
+  if (rc && rc != RF_EABORTED && rc != RF_EPEERDEAD) {
+    std::fprintf(stderr, "rf-bench worker %u: %s\n", me, rf_strerror(rc));
+    rf_world_abort(w, RF_EABORTED);
+  }
+  rf_world_close(w);
+  return rc ? 1 : 0;
+}
+
+void SetWorkerArgv0(char* argv0) { worker_argv0 = argv0; }
+
+int Failures() { return failures; }
+
+void NoteFailure() { failures++; }
+
+}  // namespace rfb

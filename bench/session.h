@@ -1,0 +1,76 @@
+// rf-bench: the worlds behind the benchmarks and how participant 0 drives
+// its workers.
+//
+// Participant 0 keeps one world open at a time and reuses it for every
+// benchmark with the same transport and P, across Google Benchmark's repeated
+// calls. Each batch is: a command record to every worker and a processing
+// fence (the workers sleep in that barrier between batches, so idle workers
+// cost no CPU), the loop in every participant, each worker's stats record to
+// participant 0 and a closing processing fence. A watchdog bounds every batch
+// of participant 0, including waits that cannot time out (pthread_barrier_wait).
+#ifndef RF_BENCH_SESSION_H
+#define RF_BENCH_SESSION_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "loops.h"
+
+namespace rfb {
+
+struct Options {
+  std::vector<uint32_t> procs;
+  std::vector<rf_transport> transports;
+  std::vector<uint32_t> sizes;
+  std::vector<uint32_t> traffic;
+  rf_placement placement{};
+  std::string placement_text;
+  // Bound of one batch. Google Benchmark sizes a batch to about 1.4x
+  // --benchmark_min_time (at most 10x the previous one); far beyond that
+  // something is stuck, e.g. pthread_barrier_wait after a peer died.
+  double watchdog_s = 60;
+};
+extern Options g_opts;
+
+const char* TransportName(rf_transport t);
+
+// The world for (t, P), launched or reused; nullptr after st.SkipWithError.
+rf_world* World(benchmark::State& st, rf_transport t, uint32_t P);
+
+// Closes the open world, if any (its workers exit).
+void CloseWorld();
+
+// Sends cmd (seq is filled in) and waits in the opening fence; false after
+// st.SkipWithError (the world is dropped).
+bool Start(benchmark::State& st, bench_cmd& cmd, const std::string& name);
+
+// Ends the batch: loop_rc is participant 0's loop result. Collects every
+// participant's stats (own is participant 0's) into *all when given; false
+// after st.SkipWithError.
+bool Finish(benchmark::State& st, int loop_rc, const bench_stats& own,
+            std::vector<bench_stats>* all);
+
+// Benchmarks that failed so far (the exit code of rf-bench); NoteFailure
+// counts one that failed outside a world.
+int Failures();
+void NoteFailure();
+
+// What participant 0 re-executes as its workers (argv[0], for ps).
+void SetWorkerArgv0(char* argv0);
+
+// Worker side: attaches, serves batches until told to exit; the exit code.
+int WorkerMain();
+
+// Arms (seconds > 0) or disarms (0) participant 0's watchdog: when it fires
+// it prints what it was waiting for and a snapshot, then exits.
+void Watchdog(double seconds, const char* what);
+
+// The binding the placement gives P participants here (empty when unpinned),
+// and whether it oversubscribes; computed once per P.
+std::vector<rf_binding> PlannedBinding(uint32_t P, bool* oversubscribed);
+
+}  // namespace rfb
+#endif
