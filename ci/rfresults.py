@@ -1,0 +1,312 @@
+"""Reading ringfence result files: the one place that knows their format.
+
+Used by ci/report and ci/compare. Two kinds of file live under results/:
+
+* rf-bench output (Google Benchmark JSON, written by ci/bench as
+  results/<platform>/<date>-<revision>.json): "context" (SPEC section 8 keys)
+  and "benchmarks" rows. Fields read here: run_name (or name), run_type,
+  repetition_index, aggregate_name, error_occurred, label, real_time,
+  time_unit, and the counters p50, p99, p999, max (ns),
+  slowest_wait_mean (ns), records_per_second, bytes_per_second.
+* rf-soak summaries (ci/soak: results/<platform>/soak-<date>-<revision>.json):
+  {platform, date, revision, seconds_per_run, totals, runs: [rf-soak --json
+  objects]}; a single rf-soak --json object ("tool": "rf-soak") is read as a
+  summary of one run.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+# Benchmark names are rf-bench's interface (issue 4); group names are ours.
+FAMILIES = [
+    ("limit", r"limit/cacheline_rtt"),
+    ("pingpong", r"ring/pingpong/size:(?P<size>\d+)"),
+    ("throughput", r"ring/throughput/size:(?P<size>\d+)/readers:(?P<readers>\d+)"),
+    ("barrier", r"barrier/transport:(?P<transport>[\w-]+)/mode:(?P<mode>\w+)"
+                r"/procs:(?P<procs>\d+)/traffic:(?P<traffic>\d+)"),
+    ("pthread", r"baseline/pthread_barrier/procs:(?P<procs>\d+)"),
+    ("mpi", r"baseline/mpi_barrier/procs:(?P<procs>\d+)"),
+    ("pipe", r"baseline/pipe_pingpong"),
+]
+MODES = ["rendezvous", "delivery", "processing"]
+# what Google Benchmark appends to a name (UseManualTime, MinTime, ...)
+GB_SUFFIX = re.compile(r"(/(manual_time|real_time|process_time|"
+                       r"(min_time|min_warmup_time|iterations|repeats|threads):[^/]+))+$")
+TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+PACKAGES = {"matplotlib": "python3-matplotlib", "scipy": "python3-scipy",
+            "numpy": "python3-numpy"}
+
+
+def base_name(name):
+    return GB_SUFFIX.sub("", name)
+
+
+def classify(name):
+    """(family, params) for a benchmark name; params values are int where numeric."""
+    for fam, pattern in FAMILIES:
+        m = re.fullmatch(pattern, name)
+        if m:
+            return fam, {k: int(v) if v.isdigit() else v for k, v in m.groupdict().items()}
+    return None, {}
+
+
+def median(xs):
+    xs = [x for x in xs if isinstance(x, (int, float))]
+    return statistics.median(xs) if xs else None
+
+
+class Bench:
+    """One benchmark of one run: its repetitions (iteration rows)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.family, self.params = classify(name)
+        self.reps = []            # one dict per repetition
+        self.label = ""           # rf-bench: "oversubscribed" / "unpinned" / ""
+        self.from_aggregate = False  # only the median aggregate was in the file
+
+    def values(self, key):
+        """Per-repetition values of a counter, or of "time" (real_time in ns)."""
+        out = []
+        for r in self.reps:
+            if key == "time":
+                v = r.get("real_time")
+                if isinstance(v, (int, float)):
+                    out.append(v * TO_NS.get(r.get("time_unit", "ns"), 1.0))
+            elif isinstance(r.get(key), (int, float)):
+                out.append(r[key])
+        return out
+
+    def med(self, key):
+        return median(self.values(key))
+
+    @property
+    def metric(self):
+        """(key, higher_is_better) of the figure compared between runs."""
+        if self.reps and "p50" in self.reps[0]:
+            return "p50", False
+        if self.reps and "records_per_second" in self.reps[0]:
+            return "records_per_second", True
+        return "time", False
+
+    @property
+    def oversubscribed(self):
+        return self.label == "oversubscribed"
+
+
+class BenchResult:
+    kind = "bench"
+
+    def __init__(self, path, doc):
+        self.path = path
+        self.context = doc.get("context", {})
+        self.platform = platform_of(path, self.context.get("cpu_model"))
+        self.benches = {}
+        aggregates = {}
+        for r in doc.get("benchmarks", []):
+            if r.get("error_occurred"):
+                continue
+            name = base_name(r.get("run_name") or r.get("name", ""))
+            if r.get("run_type", "iteration") == "aggregate":
+                if r.get("aggregate_name") == "median":
+                    aggregates[name] = r
+                continue
+            b = self.benches.setdefault(name, Bench(name))
+            b.reps.append(r)
+            b.label = r.get("label", b.label) or b.label
+        # --benchmark_report_aggregates_only: the median stands for the run
+        for name, r in aggregates.items():
+            if name not in self.benches:
+                b = self.benches[name] = Bench(name)
+                b.reps.append(r)
+                b.label = r.get("label", "")
+                b.from_aggregate = True
+        self.label = self.platform  # made unique by label_results()
+
+    def get(self, family, **params):
+        for b in self.benches.values():
+            if b.family == family and all(b.params.get(k) == v for k, v in params.items()):
+                return b
+        return None
+
+    def family(self, family):
+        return [b for b in self.benches.values() if b.family == family]
+
+    def values(self, family, key):
+        """Distinct values of parameter key over a family, sorted."""
+        return sorted({b.params[key] for b in self.family(family) if key in b.params})
+
+    @property
+    def revision(self):
+        return str(self.context.get("rf_git_revision", "?"))
+
+    @property
+    def date(self):
+        return str(self.context.get("date", "?"))
+
+    @property
+    def repetitions(self):
+        return max((len(b.reps) for b in self.benches.values()), default=0)
+
+
+class SoakResult:
+    kind = "soak"
+
+    def __init__(self, path, doc):
+        self.path = path
+        if doc.get("tool") == "rf-soak":  # one rf-soak --json file
+            doc = {"runs": [doc], "totals": {}}
+        self.runs = doc.get("runs", [])
+        self.totals = dict(doc.get("totals") or {})
+        for k in ("rounds", "violations", "stalls", "misses", "rendezvous_rounds"):
+            self.totals.setdefault(k, sum(r.get(k, 0) or 0 for r in self.runs))
+        self.totals.setdefault("runs", len(self.runs))
+        self.totals.setdefault("failed_runs", sum(1 for r in self.runs if r.get("exit_code")))
+        self.platform = doc.get("platform") or platform_of(path, None)
+        self.date = str(doc.get("date", "?"))
+        self.revision = str(doc.get("revision", "?"))
+        self.seconds = doc.get("seconds_per_run")
+        self.ctest_exit = doc.get("ctest_exit")
+        self.label = self.platform
+
+
+def sanitise(s):
+    """As ci/bench names platforms: lower case, no (R)/(TM), runs of others -> '-'."""
+    s = re.sub(r"\([^)]*\)", "", s.lower())
+    return re.sub(r"[^a-z0-9._]+", "-", s).strip("-")
+
+
+def platform_of(path, cpu_model):
+    """The folder name under results/, else the CPU model made a name."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if (os.path.basename(os.path.dirname(parent)) == "results"
+            and os.path.basename(parent) not in ("fixtures", "figures")):
+        return os.path.basename(parent)
+    return sanitise(cpu_model or os.path.splitext(os.path.basename(path))[0])
+
+
+def load(path):
+    with open(path) as f:
+        doc = json.load(f)
+    if not isinstance(doc, dict):
+        raise ValueError("%s: not a result file (top level is not an object)" % path)
+    if "benchmarks" in doc:
+        return BenchResult(path, doc)
+    if "runs" in doc or doc.get("tool") == "rf-soak":
+        return SoakResult(path, doc)
+    raise ValueError("%s: neither rf-bench (benchmarks) nor rf-soak (runs) JSON" % path)
+
+
+def label_results(results):
+    """Gives every result a unique display label: the platform, plus the
+    revision (then the file name) where one platform appears twice."""
+    for kind in ("bench", "soak"):
+        rs = [r for r in results if r.kind == kind]
+        for r in rs:
+            same = [o for o in rs if o.platform == r.platform]
+            r.label = r.platform
+            if len(same) > 1:
+                r.label = "%s @ %s" % (r.platform, r.revision)
+                if sum(1 for o in same if o.revision == r.revision) > 1:
+                    r.label = "%s (%s)" % (r.platform, os.path.basename(r.path))
+    return results
+
+
+STAMP = re.compile(r"(\d{8}T\d{6}Z)")
+
+
+def newest(results_dir):
+    """The newest bench file and the newest soak file of every platform folder."""
+    picked = []
+    for d in sorted(glob.glob(os.path.join(results_dir, "*", ""))):
+        if os.path.basename(os.path.dirname(d)) in ("fixtures", "figures"):
+            continue
+        files = glob.glob(os.path.join(d, "*.json"))
+
+        def key(p):
+            m = STAMP.search(os.path.basename(p))
+            return (m.group(1) if m else "", os.path.getmtime(p))
+
+        for soak in (False, True):
+            group = [p for p in files if os.path.basename(p).startswith("soak-") == soak]
+            if group:
+                picked.append(max(group, key=key))
+    return picked
+
+
+def need(modules, install=True):
+    """Imports modules; as root on Debian installs the missing ones with apt-get
+    (Debian's packages, never pip). Returns the list still missing."""
+
+    def missing_now():
+        out = []
+        for m in modules:
+            try:
+                __import__(m)
+            except ImportError:
+                out.append(m)
+        return out
+
+    def system_python_has_them():
+        # Debian's packages serve /usr/bin/python3, not a pyenv or venv python
+        sysp = "/usr/bin/python3"
+        if (not os.path.exists(sysp)
+                or os.path.realpath(sys.executable) == os.path.realpath(sysp)):
+            return False
+        probe = "import " + ", ".join(modules)
+        if subprocess.run([sysp, "-c", probe], stderr=subprocess.DEVNULL).returncode:
+            return False
+        os.execv(sysp, [sysp, os.path.abspath(sys.argv[0])] + sys.argv[1:])
+
+    miss = missing_now()
+    if not miss:
+        return []
+    system_python_has_them()  # returns only if it cannot run us instead
+    pkgs = [PACKAGES[m] for m in miss]
+    can = (install and os.path.exists("/etc/debian_version") and shutil.which("apt-get")
+           and hasattr(os, "geteuid") and os.geteuid() == 0)
+    if not can:
+        print("%s: missing Python modules %s: install %s" % (
+            os.path.basename(sys.argv[0]), ", ".join(miss), " ".join(pkgs)), file=sys.stderr)
+        return miss
+    print("== %s: installing %s" % (os.path.basename(sys.argv[0]), " ".join(pkgs)), file=sys.stderr)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends"] + pkgs
+    if subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr).returncode:
+        subprocess.run(["apt-get", "update", "-q"], env=env, stdin=subprocess.DEVNULL,
+                       stdout=sys.stderr)
+        subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr)
+    import importlib
+    importlib.invalidate_caches()
+    miss = missing_now()
+    if miss:
+        system_python_has_them()
+    return miss
+
+
+def fmt_ns(v):
+    """A latency in ns for a table: 245 ns, 12.3 us, 4.56 ms."""
+    if v is None:
+        return "-"
+    if v >= 1e6:
+        return "%.2f ms" % (v / 1e6)
+    if v >= 1e4:
+        return "%.1f us" % (v / 1e3)
+    if v >= 1e3:
+        return "%.2f us" % (v / 1e3)
+    return "%.0f ns" % v
+
+
+def fmt_ratio(a, b):
+    """a / b with 3 significant digits (0.00857, 2.26, 14.2), or '-'."""
+    if a is None or not b:
+        return "-"
+    r = a / b
+    if r >= 1000:
+        return "%.0f" % r
+    return "%.1f" % r if r >= 10 else "%.2f" % r if r >= 1 else "%.3g" % r

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""CTest (label unit): ci/report and ci/compare on results/fixtures/.
+
+  test_report.py [WORKDIR]
+
+Runs ci/report on the two fixture result sets and the soak summary into a
+temporary folder and checks the figures and tables; runs ci/report on a
+results/ tree to check it picks the newest file of each platform; runs
+ci/compare and checks that it flags the planted regression (and that it is
+significant), flags nothing else, passes A against A, and rejects bad usage.
+Exit 77 (CTest SKIP_RETURN_CODE) when matplotlib or scipy is missing.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+CI = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(CI)
+FIX = os.path.join(ROOT, "results", "fixtures")
+A, B, SOAK = (os.path.join(FIX, f) for f in ("bench-a.json", "bench-b.json", "soak.json"))
+PLANTED = "barrier/transport:shm/mode:delivery/procs:4/traffic:16"
+UNCHANGED = "barrier/transport:shm/mode:rendezvous/procs:2/traffic:0"
+FIGURES = ["barrier-shm", "barrier-coordinator", "fence-ratio", "ring-throughput", "ring-rtt"]
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, CI)
+import rfresults as rr  # noqa: E402
+
+failures = []
+
+
+def check(cond, what):
+    print("%s: %s" % ("ok" if cond else "FAIL", what))
+    if not cond:
+        failures.append(what)
+
+
+def run(tool, *args):
+    p = subprocess.run([sys.executable, os.path.join(CI, tool)] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    return p.returncode, p.stdout
+
+
+def row_of(out, name):
+    """The compare table line of one benchmark."""
+    for line in out.splitlines():
+        if line.split("  ")[0].strip() == name:
+            return line
+    return ""
+
+
+def main():
+    # the tools re-run themselves under /usr/bin/python3 when that one has the
+    # modules; the test only needs to know whether they can run at all
+    if rr.need(["matplotlib", "scipy"], install=False):
+        print("SKIP: matplotlib or scipy missing (Debian: python3-matplotlib python3-scipy)")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="rf-report-test.")
+    try:
+        # --- the report on the fixtures -------------------------------------
+        out = os.path.join(tmp, "report")
+        rc, text = run("report", "--out", out, "--no-install", A, B, SOAK)
+        check(rc == 0, "ci/report exits 0 (%d)" % rc)
+        md = open(os.path.join(out, "REPORT.md")).read() if rc == 0 else ""
+        if rc:
+            print(text)
+        for f in FIGURES:
+            png = os.path.join(out, "figures", f + ".png")
+            ok = os.path.exists(png) and os.path.getsize(png) > 10000
+            if ok:
+                with open(png, "rb") as fh:
+                    ok = fh.read(8) == b"\x89PNG\r\n\x1a\n"
+            check(ok, "figure %s.png written (a PNG over 10 kB)" % f)
+            check(os.path.exists(os.path.join(out, "figures", f + ".svg")), "figure %s.svg" % f)
+            check("figures/%s.png" % f in md, "REPORT.md shows %s.png" % f)
+        check(re.search(r"^\|  \| fixture-cpu-a \| fixture-cpu-b \|$", md, re.M) is not None,
+              "platform table has one column per platform")
+        for field in ("CPU", "topology (hwloc)", "OS", "kernel", "compiler", "build",
+                      "placement", "binding", "oversubscribed", "date", "revision"):
+            check(re.search(r"^\| %s \|" % re.escape(field), md, re.M) is not None,
+                  "platform table row: %s" % field)
+        check("| CPU | Fixture CPU A (x86_64), 2 CPUs" in md, "CPU cell from the context")
+        check("| binding | P=2: PU 0,1; P=4: PU 0,1,0,1 | P=2: PU 0,1; P=4: PU 0,1,2,3 |" in md,
+              "binding condensed to PU lists")
+        check("| shm barrier P=2, rendezvous | 350 ns (1.46 x limit) |" in md,
+              "at-a-glance row: shm rendezvous against the limit")
+        check("| barrier/transport:shm/mode:delivery/procs:2/traffic:0 | fixture-cpu-a | 543 ns "
+              "| 924 ns | 2.26 | 0.0218 | pthread_barrier 24.9 us | 0.755 | 1.55 |" in md,
+              "ratio table row: p50, p99, / limit, / pthread, / MPI, / rendezvous")
+        check("| barrier/transport:shm/mode:rendezvous/procs:4/traffic:0 * | fixture-cpu-a |" in md,
+              "oversubscribed rows are marked")
+        check("| fixture-cpu-a | 5 | 5,151,000 | 0 | 0 | 53 / 796,600 (66.5 per million) | 21.4 |"
+              in md, "soak totals row: rounds, violations, stalls, miss rate, release latency")
+        check("| 3 * | shm | delivery | kill-worker | 51,000 | 85 | 0 | 0 | - | 40 (0 failed) "
+              "| 21.40 / 21.40 |" in md, "soak run row of the kill-worker trials")
+
+        # --- the default: newest file of each platform folder -----------------
+        res = os.path.join(tmp, "results")
+        for plat, src in (("plat-a", A), ("plat-b", B)):
+            os.makedirs(os.path.join(res, plat))
+            shutil.copy(src, os.path.join(res, plat, "20250101T000000Z-old.json"))
+            shutil.copy(src, os.path.join(res, plat, "20261231T000000Z-new.json"))
+        shutil.copy(SOAK, os.path.join(res, "plat-a", "soak-20261231T000000Z-new.json"))
+        os.makedirs(os.path.join(res, "fixtures"))
+        shutil.copy(A, os.path.join(res, "fixtures", "20991231T000000Z-fixture.json"))
+        rc, text = run("report", "--results", res, "--no-install", "--no-svg")
+        md = open(os.path.join(res, "REPORT.md")).read() if rc == 0 else ""
+        check(rc == 0 and "plat-a/20261231T000000Z-new.json" in md
+              and "plat-b/20261231T000000Z-new.json" in md
+              and "plat-a/soak-20261231T000000Z-new.json" in md
+              and "-old.json" not in md and "fixture.json" not in md,
+              "default input: the newest bench and soak file of each platform, not fixtures/")
+        check(os.path.exists(os.path.join(res, "figures", "barrier-shm.png")),
+              "default output: results/REPORT.md and results/figures/")
+
+        # --- compare ------------------------------------------------------------
+        rc, text = run("compare", A, B, "--fail-above=10%")
+        print(text)
+        check(rc == 1, "compare A B --fail-above=10%% exits 1 (%d)" % rc)
+        planted = row_of(text, PLANTED)
+        check("REGRESSION" in planted and "+40." in planted, "the planted regression is flagged")
+        m = re.search(r"\s(0\.\d{4})\s", planted)
+        check(m is not None and float(m.group(1)) < 0.05, "the planted regression is significant")
+        fail_list = text.split("FAIL:")[-1].strip().splitlines()[1:]
+        check([l.split()[0] for l in fail_list] == [PLANTED], "nothing else gates: %s" % fail_list)
+        same = row_of(text, UNCHANGED)
+        check(same != "" and "REGRESSION" not in same and "(significant)" not in same,
+              "an unchanged benchmark is not flagged")
+        check("REGRESSION" not in row_of(text, "ring/pingpong/size:64")
+              and "faster (significant)" in row_of(text, "ring/pingpong/size:64"),
+              "an improvement is reported as faster, not as a regression")
+        rc, _ = run("compare", A, B, "--fail-above=10%", "--gate=" + re.escape(UNCHANGED))
+        check(rc == 0, "a gate on the unchanged benchmark passes (%d)" % rc)
+        rc, _ = run("compare", A, B, "--fail-above=50%")
+        check(rc == 0, "a 40%% regression passes a 50%% threshold (%d)" % rc)
+        rc, _ = run("compare", A, B, "--fail-above=10%", "--significant-only")
+        check(rc == 1, "--significant-only still gates a significant regression (%d)" % rc)
+        rc, _ = run("compare", A, B, "--fail-above=10%", "--gate-on=p99")
+        check(rc == 1, "--gate-on=p99 gates the planted p99 (%d)" % rc)
+        rc, text = run("compare", A, A, "--fail-above=1%")
+        check(rc == 0 and "REGRESSION" not in text, "A against itself: no change (%d)" % rc)
+        rc, _ = run("compare", A)
+        check(rc == 2, "one file only: usage error, exit 2 (%d)" % rc)
+        rc, _ = run("compare", A, SOAK)
+        check(rc == 2, "a soak summary is not compared: exit 2 (%d)" % rc)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

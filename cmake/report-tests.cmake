@@ -1,0 +1,16 @@
+# ci/report and ci/compare on the committed fixtures (results/fixtures/):
+# figures written, table rows present, a planted regression flagged and an
+# unchanged benchmark not. Skipped (exit 77) when matplotlib or scipy is
+# missing; ci/test installs python3-matplotlib and python3-scipy.
+find_package(Python3 COMPONENTS Interpreter QUIET)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME report.fixtures
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/../ci/test_report.py)
+  set_tests_properties(report.fixtures PROPERTIES
+    LABELS unit
+    SKIP_RETURN_CODE 77
+    TIMEOUT 180
+    ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;MPLBACKEND=Agg")
+else()
+  message(STATUS "report.fixtures test not registered: no Python 3 interpreter")
+endif()
