@@ -24,15 +24,18 @@ bool rf_os_pid_alive(long pid)
 {
 	if (pid <= 0)
 		return false;
+	/* Only a certain answer counts as death: a false "dead" aborts a healthy
+	 * world, a false "alive" only delays detection to the next check (and
+	 * participant 0's watcher sees worker exits anyway). Under load, wine
+	 * was seen to fail OpenProcess for live processes. */
 	HANDLE h = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid);
 	if (!h)
-		/* No such process; access denied means it exists but is not ours. */
-		return GetLastError() == ERROR_ACCESS_DENIED;
+		return GetLastError() != ERROR_INVALID_PARAMETER; /* that one: no such pid */
 	/* An exited process whose handle someone still holds opens fine: it is
 	 * dead once its handle is signalled. */
-	bool alive = WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
+	bool dead = WaitForSingleObject(h, 0) == WAIT_OBJECT_0;
 	CloseHandle(h);
-	return alive;
+	return !dead;
 }
 
 uint32_t rf_os_ncpus(void)
