@@ -259,6 +259,9 @@ void rf_appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)
 /* world.c: picks spin and yield budgets from P, the CPUs and the placement
  * (the creator calls it again once the placement is known). */
 void rf_world_tune_waits(struct rf_world *w);
+/* world.c: checks a mapped segment header against this build: 0, RF_EAGAIN
+ * (not finished), RF_EABI or RF_ECORRUPT. Never reads past size. */
+int rf_segment_validate(const uint8_t *base, size_t size);
 /* world.c: handle set-up shared by create and attach. */
 void rf_world_free(struct rf_world *w);
 

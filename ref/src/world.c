@@ -248,8 +248,8 @@ int rf_world_create(const char *name, const struct rf_world_params *params, rf_w
 	return 0;
 }
 
-/* Checks a mapped header against this build; RF_EABI or RF_ECORRUPT. */
-static int validate(const uint8_t *base, size_t size)
+/* The contract is in internal.h; the fuzz target calls it on arbitrary bytes. */
+int rf_segment_validate(const uint8_t *base, size_t size)
 {
 	if (size < sizeof(struct rf_seg_header))
 		return RF_ECORRUPT;
@@ -284,7 +284,7 @@ int rf_world_attach(const char *name, uint32_t index, rf_world **out)
 		return RF_EAGAIN; /* created but not sized yet */
 	if (rc)
 		return rc;
-	rc = validate(base, size);
+	rc = rf_segment_validate(base, size);
 	if (rc) {
 		rf_log(RF_LOG_ERROR, "attach %s: %s", name, rf_strerror(rc));
 		rf_os_shm_unmap(base, size);
