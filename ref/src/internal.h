@@ -133,6 +133,7 @@ struct rf_world {
 	int32_t spin;
 	int64_t park_slice_ns;
 	int64_t yield_ns; /* how long to yield before parking (oversubscribed) */
+	bool light_wake;  /* asymmetric fences available (rf_os_fence_register) */
 	bool creator;
 	bool named; /* the segment's name still exists */
 

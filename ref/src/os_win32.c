@@ -85,3 +85,15 @@ const char *rf_os_self_exe(void)
 	}
 	return path;
 }
+
+bool rf_os_fence_register(void)
+{
+	/* FlushProcessWriteBuffers reaches this process only: wakers keep
+	 * their full fence. */
+	return false;
+}
+
+void rf_os_heavy_fence(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+}

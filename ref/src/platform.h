@@ -25,6 +25,15 @@ uint32_t rf_os_ncpus(void);
 void rf_os_yield(void);
 /* 64 random bits, different in every call and process (not cryptographic). */
 uint64_t rf_os_random64(void);
+/* Asymmetric fences (as liburcu's membarrier flavour): once a process is
+ * registered, a waker may order its store before its load of the sleeper
+ * flags with a compiler barrier only, because every sleeper runs
+ * rf_os_heavy_fence(), which forces a full barrier on every CPU running a
+ * registered process, before it re-checks and sleeps. Returns false where
+ * that is not available; the caller then uses a full fence itself. */
+bool rf_os_fence_register(void);
+/* The sleeper's half: a full barrier on all registered processes' CPUs. */
+void rf_os_heavy_fence(void);
 /* A path that re-executes this program (the workers' default program). */
 const char *rf_os_self_exe(void);
 

@@ -3,9 +3,11 @@
  * Spin while polling inbound rings, then sleep on our doorbell. A sleeper
  * announces itself (nsleepers, sleeping) before it re-checks its condition;
  * a waker publishes its change before it looks for sleepers. Both sides put
- * a seq_cst fence between their store and their load (Dekker), so either the
- * sleeper sees the change or the waker sees the sleeper and rings the bell:
- * no lost wake-up, and no futex call at all while nobody sleeps. */
+ * a fence between their store and their load (Dekker), so either the sleeper
+ * sees the change or the waker sees the sleeper and rings the bell: no lost
+ * wake-up, and no futex call at all while nobody sleeps. Where the platform
+ * has asymmetric fences (Linux membarrier) the rare sleeper pays for a
+ * global barrier and the frequent waker gets away with a compiler barrier. */
 #include "internal.h"
 
 int64_t rf_deadline(int64_t timeout_ns)
@@ -16,9 +18,21 @@ int64_t rf_deadline(int64_t timeout_ns)
 	return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
 }
 
+/* The waker's half of the Dekker pattern: our store (new data, progress,
+ * completion) before our load of the sleeper flags. With asymmetric fences
+ * the sleeper pays for it (rf_os_heavy_fence) and a compiler barrier is
+ * enough here, which keeps a full fence off every rf_send. */
+static inline void waker_fence(const struct rf_world *w)
+{
+	if (w->light_wake)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
+
 void rf_wake(struct rf_world *w, uint32_t who)
 {
-	atomic_thread_fence(memory_order_seq_cst);
+	waker_fence(w);
 	/* relaxed after the fence: the fence orders them against our store */
 	if (atomic_load_explicit(&w->ctl->nsleepers, memory_order_relaxed) == 0 ||
 	    !atomic_load_explicit(&w->part[who].sleeping, memory_order_relaxed))
@@ -30,7 +44,7 @@ void rf_wake(struct rf_world *w, uint32_t who)
 
 void rf_wake_all(struct rf_world *w)
 {
-	atomic_thread_fence(memory_order_seq_cst);
+	waker_fence(w);
 	if (atomic_load_explicit(&w->ctl->nsleepers, memory_order_relaxed) == 0)
 		return;
 	for (uint32_t q = 0; q < w->nprocs; q++) {
@@ -117,7 +131,7 @@ int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns,
 		atomic_fetch_add_explicit(&w->ctl->nsleepers, 1, memory_order_seq_cst);
 		atomic_store_explicit(&me->sleeping, 1, memory_order_seq_cst);
 		uint32_t seen = atomic_load_explicit(&me->doorbell, memory_order_seq_cst);
-		atomic_thread_fence(memory_order_seq_cst);
+		rf_os_heavy_fence();
 		c = cond(w, arg);
 		if (c == 0 && !(deliver && rf_inbound_pending(w)) && !rf_world_aborted(w)) {
 			int64_t left = deadline_ns - now;

@@ -114,6 +114,7 @@ static int setup_handle(struct rf_world *w, uint8_t *base, size_t size, uint32_t
 	w->max_record = h->max_record;
 	w->transport = (enum rf_transport)h->transport;
 	rf_world_tune_waits(w);
+	w->light_wake = rf_os_fence_register();
 	const char *slice = getenv("RF_PARK_SLICE_NS");
 	w->park_slice_ns = slice && atoll(slice) > 0 ? atoll(slice) : RF_PARK_SLICE_NS;
 	w->rx = calloc(w->nprocs, sizeof *w->rx);
