@@ -69,7 +69,12 @@ int rf_check_peers(struct rf_world *w)
 			continue;
 		uint32_t st = atomic_load_explicit(&w->part[p].state, memory_order_acquire);
 		long pid = (long)atomic_load_explicit(&w->part[p].pid, memory_order_relaxed);
-		bool dead = st == RF_PS_RUNNING && pid > 0 && !rf_os_pid_alive(pid);
+		/* A peer closes (DETACHED) before it exits: the state is read
+		 * again after the death, or a peer that left cleanly between our
+		 * two reads would count as dead. */
+		bool dead = st == RF_PS_RUNNING && pid > 0 && !rf_os_pid_alive(pid) &&
+			    atomic_load_explicit(&w->part[p].state, memory_order_acquire) ==
+				    RF_PS_RUNNING;
 		/* A peer that left before entering our round will never enter it. */
 		bool gone = st == RF_PS_DETACHED &&
 			    atomic_load_explicit(&w->part[p].round, memory_order_relaxed) < my_round;
