@@ -221,15 +221,9 @@ int tu_segment_exists(const char *name)
 	return h != NULL;
 }
 
-int tu_segment_map(const char *name, size_t len, struct tu_map *m)
+/* Maps a view of section h into m; takes over h (closed on failure). */
+static int map_view(HANDLE h, size_t len, struct tu_map *m)
 {
-	wchar_t w[128];
-	memset(m, 0, sizeof *m);
-	if (win_name(name, w, 128) != 0)
-		return -1;
-	HANDLE h = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, w);
-	if (!h)
-		return -1;
 	m->addr = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, len);
 	if (!m->addr) {
 		CloseHandle(h);
@@ -238,6 +232,16 @@ int tu_segment_map(const char *name, size_t len, struct tu_map *m)
 	m->len = len;
 	m->os = h;
 	return 0;
+}
+
+int tu_segment_map(const char *name, size_t len, struct tu_map *m)
+{
+	wchar_t w[128];
+	memset(m, 0, sizeof *m);
+	if (win_name(name, w, 128) != 0)
+		return -1;
+	HANDLE h = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, w);
+	return h ? map_view(h, len, m) : -1;
 }
 
 int tu_segment_create(const char *name, size_t len, struct tu_map *m)
@@ -252,14 +256,7 @@ int tu_segment_create(const char *name, size_t len, struct tu_map *m)
 			CloseHandle(h);
 		return -1;
 	}
-	m->addr = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, len);
-	if (!m->addr) {
-		CloseHandle(h);
-		return -1;
-	}
-	m->len = len;
-	m->os = h;
-	return 0;
+	return map_view(h, len, m);
 }
 
 void tu_segment_unmap(struct tu_map *m)
