@@ -1,11 +1,11 @@
 /* Fault injection (issue 5): who, when and how, all from the seed so that
  * every participant agrees without talking and a failure can be replayed.
  *
- *   kill-worker       participant 0 SIGKILLs a random worker between two of
- *                     its own records in a random round; every survivor must
- *                     get RF_EPEERDEAD within --release-bound.
- *   kill-coordinator  a supervising parent (this process, a child subreaper)
- *                     runs participant 0 in a child and kills it (--kill-signal)
+ *   kill-worker       participant 0 kills a random worker (rf_launch_kill)
+ *                     between two of its own records in a random round; every
+ *                     survivor must get RF_EPEERDEAD within --release-bound.
+ *   kill-coordinator  a supervising parent (this process) runs participant 0
+ *                     in a child (proc_*.c) and kills it (--kill-signal)
  *                     at a random moment; every worker must be gone within
  *                     the bound, nothing orphaned, no segment left.
  *   stall-reader      a random reader's handler stops (it polls nothing) for
@@ -13,18 +13,9 @@
  *   slow-handler      a random reader's handler sleeps now and then.
  *   corrupt           a random sender breaks exactly-once, order and the
  *                     checksum once each (traffic.c): the oracle must see it. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "soak.h"
 
@@ -41,13 +32,6 @@ void faults_plan(struct soak_run *r)
 		r->victim = (uint32_t)(soak_rand(&rng) % r->P); /* any reader, 0 too */
 	killed = stalled_once = false;
 	slow_rng = rng;
-}
-
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = {ns / 1000000000, ns % 1000000000};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 void faults_maybe_kill(struct soak_run *r, uint32_t sent_so_far)
@@ -72,10 +56,10 @@ void faults_in_handler(struct soak_run *r)
 		 * is aborted: the stall must be caught, not outlive the run. */
 		int64_t end = soak_now_ns() + (int64_t)((2 * r->o->watchdog + 2) * 1e9);
 		while (!rf_world_aborted(r->w) && soak_now_ns() < end)
-			sleep_ns(5000000);
+			soak_sleep_ns(5000000);
 	}
 	if (r->o->fault == FAULT_SLOW_HANDLER && soak_rand(&slow_rng) % 8 == 0)
-		sleep_ns(50000 + (int64_t)(soak_rand(&slow_rng) % 1000000));
+		soak_sleep_ns(50000 + (int64_t)(soak_rand(&slow_rng) % 1000000));
 }
 
 int faults_collect_release(struct soak_run *r, double *lat_ms, uint32_t *n)
@@ -87,7 +71,7 @@ int faults_collect_release(struct soak_run *r, double *lat_ms, uint32_t *n)
 		for (uint32_t q = 0; q < r->P; q++)
 			all &= q == r->victim || atomic_load(&soak_part(r->sh, q)->done);
 		if (!all)
-			sleep_ns(1000000);
+			soak_sleep_ns(1000000);
 	}
 	int failures = 0;
 	*n = 0;
@@ -117,128 +101,74 @@ int faults_collect_release(struct soak_run *r, double *lat_ms, uint32_t *n)
 	return failures;
 }
 
-/* Segments named after a creator pid (rf-<pid>-...), as the library names them. */
-int faults_segments_of(long pid, bool remove)
+int faults_victim(const struct soak_opts *o, uint32_t t, int report_fd)
 {
-	char prefix[32];
-	snprintf(prefix, sizeof prefix, "rf-%ld-", pid);
-	int n = 0;
-	DIR *d = opendir("/dev/shm");
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL)
-		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
-			n++;
-			if (remove) {
-				char path[300];
-				snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
-				unlink(path);
-			}
-		}
-	if (d)
-		closedir(d);
-	return n;
+	struct soak_opts vo = *o;
+	vo.fault = FAULT_NONE;
+	vo.rounds = 0;
+	vo.duration = 30; /* the kill comes long before; a bound if it does not */
+	vo.json = NULL;
+	struct soak_result res;
+	memset(&res, 0, sizeof res);
+	return soak_world0(&vo, &res, t, report_fd);
 }
 
-/* One trial: returns the number of failed checks; *ms is when all were gone. */
+/* One trial: returns the number of failed checks (-1: participant 0 said
+ * the transport is unsupported); *ms is when all were gone. */
 static int coordinator_trial(const struct soak_opts *o, uint32_t t, uint64_t *rng, double *ms)
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		perror("rf-soak: pipe2");
+	struct soak_child c;
+	if (soak_child_start(o, t, &c) != 0)
 		return 1;
-	}
-	pid_t v = fork();
-	if (v < 0) {
-		perror("rf-soak: fork");
-		return 1;
-	}
-	if (v == 0) {
-		close(fds[0]);
-		struct soak_opts vo = *o;
-		vo.fault = FAULT_NONE;
-		vo.rounds = 0;
-		vo.duration = 30; /* the kill comes long before; a bound if it does not */
-		vo.json = NULL;
-		struct soak_result res;
-		memset(&res, 0, sizeof res);
-		_exit(soak_world0(&vo, &res, t, fds[1]));
-	}
-	close(fds[1]);
-	long pids[RF_MAX_PROCS] = {0};
-	size_t want = o->procs * sizeof(long), got = 0;
-	struct pollfd pf = {.fd = fds[0], .events = POLLIN};
-	while (got < want && poll(&pf, 1, 15000) > 0) {
-		ssize_t k = read(fds[0], (char *)pids + got, want - got);
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fds[0]);
+	struct soak_started st;
+	memset(&st, 0, sizeof st);
+	size_t want = o->procs * sizeof(long) + sizeof st.name;
+	char buf[sizeof st];
+	size_t got = soak_child_read(&c, buf, want, 15000000000);
 	int failures = 0;
 	if (got < want) {
 		/* Did it end by itself (e.g. exit 77)? Bounded: it may also hang. */
-		int st = 0;
-		pid_t e = 0;
-		for (int i = 0; i < 1000 && (e = waitpid(v, &st, WNOHANG)) == 0; i++)
-			sleep_ns(1000000);
-		if (e == v && WIFEXITED(st) && WEXITSTATUS(st) == EXIT_UNSUPPORTED)
+		int64_t gone;
+		long orphans[RF_MAX_PROCS];
+		soak_child_wait_all(&c, NULL, 0, soak_now_ns() + 1000000000, &gone, orphans, RF_MAX_PROCS);
+		if (c.ended && c.status == EXIT_UNSUPPORTED) {
+			soak_child_close(&c);
 			return -1;
+		}
 		fprintf(stderr, "rf-soak: FAULT trial %u: participant 0 did not start its world\n", t);
 		failures++;
 	} else {
-		sleep_ns((int64_t)(20 + soak_rand(rng) % 300) * 1000000); /* somewhere in a round */
+		memcpy(st.pids, buf, o->procs * sizeof(long));
+		memcpy(st.name, buf + o->procs * sizeof(long), sizeof st.name);
+		st.name[sizeof st.name - 1] = '\0';
+		soak_sleep_ns((int64_t)(20 + soak_rand(rng) % 300) * 1000000); /* somewhere in a round */
 	}
-	int64_t t0 = soak_now_ns(), last = t0;
-	kill(v, o->kill_signal);
-	/* Reap everything: participant 0 and, as we are the subreaper, any
-	 * worker it left behind. */
-	int64_t end = t0 + (int64_t)((o->release_bound + 4) * 1e9);
-	int vstatus = -1;
-	for (;;) {
-		int st;
-		pid_t p = waitpid(-1, &st, WNOHANG);
-		if (p > 0) {
-			last = soak_now_ns();
-			if (p == v)
-				vstatus = st;
-			continue;
-		}
-		if (p < 0 || soak_now_ns() > end)
-			break;
-		sleep_ns(500000);
-	}
-	*ms = (double)(last - t0) / 1e6;
-	bool late = vstatus == -1;
-	if (late) { /* still there after the bound: fail, but leave nothing behind */
-		kill(v, SIGKILL);
-		waitpid(v, NULL, 0);
-	}
-	bool want_signal = o->kill_signal == SIGKILL;
-	if (late ||
-	    (want_signal ? !(WIFSIGNALED(vstatus) && WTERMSIG(vstatus) == SIGKILL)
-			 : !(WIFEXITED(vstatus) && WEXITSTATUS(vstatus) == 128 + o->kill_signal))) {
-		fprintf(stderr, "rf-soak: FAULT trial %u: participant 0 %s %#x, expected %s %d\n", t,
-			late ? "still ran at the bound (killed); status" : "ended with status",
-			(unsigned)vstatus, want_signal ? "signal" : "exit",
-			want_signal ? SIGKILL : 128 + o->kill_signal);
+	int64_t t0 = soak_now_ns(), gone = t0;
+	soak_child_kill(&c, o->kill_signal);
+	long orphans[RF_MAX_PROCS];
+	uint32_t n = soak_child_wait_all(&c, st.pids, got == want ? o->procs : 0,
+					 t0 + (int64_t)((o->release_bound + 4) * 1e9), &gone, orphans,
+					 RF_MAX_PROCS);
+	*ms = (double)(gone - t0) / 1e6;
+	char how[96];
+	if (!soak_child_ended_by(&c, o->kill_signal, how, sizeof how)) {
+		fprintf(stderr, "rf-soak: FAULT trial %u: participant 0 %s\n", t, how);
 		failures++;
 	}
-	for (uint32_t p = 1; got == want && p < o->procs; p++)
-		if (kill((pid_t)pids[p], 0) == 0) {
-			fprintf(stderr, "rf-soak: FAULT trial %u: worker %u (pid %ld) orphaned: killed now\n", t,
-				p, pids[p]);
-			kill((pid_t)pids[p], SIGKILL);
-			waitpid((pid_t)pids[p], NULL, 0);
-			failures++;
-		}
-	if (faults_segments_of(v, true)) {
-		fprintf(stderr, "rf-soak: FAULT trial %u: segment of participant 0 left in /dev/shm (removed)\n", t);
+	for (uint32_t i = 0; i < n; i++) {
+		fprintf(stderr, "rf-soak: FAULT trial %u: process %ld (a worker) orphaned: killed now\n", t,
+			orphans[i]);
+		failures++;
+	}
+	if (soak_segments_left(c.pid, got == want ? st.name : NULL)) {
+		fprintf(stderr, "rf-soak: FAULT trial %u: the segment of participant 0 outlived it (removed)\n", t);
 		failures++;
 	}
 	if (*ms > o->release_bound * 1e3) {
 		fprintf(stderr, "rf-soak: FAULT trial %u: workers gone only %.1f ms after the kill\n", t, *ms);
 		failures++;
 	}
+	soak_child_close(&c);
 	return failures;
 }
 
@@ -251,10 +181,9 @@ bool faults_more_trials(const struct soak_opts *o, uint32_t t, int64_t start_ns)
 
 int faults_kill_coordinator(const struct soak_opts *o)
 {
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-		perror("rf-soak: PR_SET_CHILD_SUBREAPER");
-		return EXIT_ERROR;
-	}
+	int rc = soak_supervise(o->kill_signal);
+	if (rc)
+		return rc;
 	struct soak_result res;
 	memset(&res, 0, sizeof res);
 	uint64_t rng = o->seed ^ 0xC00D1ull;

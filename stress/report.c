@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "soak.h"
@@ -70,14 +69,6 @@ static double percentile(const struct soak_result *res, double q)
 	return res->lat_ms[(i ? i : 1) - 1];
 }
 
-static long peak_rss_kb(void)
-{
-	struct rusage self, kids;
-	getrusage(RUSAGE_SELF, &self);
-	getrusage(RUSAGE_CHILDREN, &kids); /* the largest reaped worker */
-	return self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
-}
-
 static const char *verdict(int code)
 {
 	switch (code) {
@@ -96,7 +87,7 @@ void report_summary(const struct soak_opts *o, struct soak_result *res)
 {
 	if (res->nlat)
 		qsort(res->lat_ms, res->nlat, sizeof *res->lat_ms, cmp_double);
-	res->peak_rss_kb = peak_rss_kb();
+	res->peak_rss_kb = soak_peak_rss_kb();
 	printf("rf-soak: P=%u transport=%s mode=%s placement=%s fault=%s seed=%llu\n", o->procs,
 	       o->transport == RF_TRANSPORT_SHM ? "shm" : "coordinator", soak_mode_name(o->mode),
 	       o->placement_text, soak_fault_name(o->fault), (unsigned long long)o->seed);

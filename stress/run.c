@@ -12,13 +12,6 @@
 
 #include "soak.h"
 
-int64_t soak_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* system-wide: comparable across processes */
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 size_t soak_shared_bytes(uint32_t P)
 {
 	return sizeof(struct soak_shared) + P * sizeof(struct soak_part) +

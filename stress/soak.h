@@ -10,11 +10,16 @@
 #ifndef RF_SOAK_H
 #define RF_SOAK_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <ringfence.h>
+
+#ifndef SIGKILL
+#define SIGKILL 9 /* Windows has no such signal; --kill-signal=KILL means TerminateProcess */
+#endif
 
 /* Exit codes (documented in --help and the README). */
 enum {
@@ -57,6 +62,8 @@ struct soak_opts {
 	double release_bound; /* seconds: a survivor released later fails the run */
 	double interval;      /* seconds between progress lines when not on a terminal */
 	const char *json;
+	uint32_t victim_trial;      /* internal (Windows): run as kill-coordinator's child */
+	const char *victim_channel;
 	int argc;
 	char **argv;
 };
@@ -112,7 +119,6 @@ static inline uint64_t soak_rand(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-int64_t soak_now_ns(void);
 const char *soak_fault_name(enum fault f);
 const char *soak_mode_name(int mode);
 
@@ -166,12 +172,69 @@ void faults_maybe_kill(struct soak_run *r, uint32_t sent_so_far);
 void faults_in_handler(struct soak_run *r);
 /* Participant 0 after a kill-worker trial: bounded wait for the survivors. */
 int faults_collect_release(struct soak_run *r, double *lat_ms, uint32_t *n);
-/* Counts (and with remove, unlinks) /dev/shm segments of creator pid. */
-int faults_segments_of(long pid, bool remove);
 /* kill-coordinator: the supervising parent; returns the exit code. */
 int faults_kill_coordinator(const struct soak_opts *o);
+/* kill-coordinator: participant 0 of trial t, run by the child; reports
+ * struct soak_started to report_fd. Returns its exit code. */
+int faults_victim(const struct soak_opts *o, uint32_t t, int report_fd);
 /* Whether trial t (1-based) should run, started at start_ns. */
 bool faults_more_trials(const struct soak_opts *o, uint32_t t, int64_t start_ns);
+
+/* proc_posix.c / proc_win32.c: the platform seam of rf-soak. */
+int64_t soak_now_ns(void); /* monotonic, comparable between processes */
+void soak_sleep_ns(int64_t ns);
+long soak_pid(void);
+/* False once the process certainly no longer runs. */
+bool soak_pid_alive(long pid);
+/* SIGINT / SIGTERM (Windows: Ctrl-C / Ctrl-Break, close) call fn(SIGINT or
+ * SIGTERM); fn may only store and call rf_world_abort. */
+void soak_catch_interrupts(void (*fn)(int));
+/* Workers leave interrupts to participant 0 (Ctrl-C reaches them all). */
+void soak_ignore_interrupts(void);
+/* Peak resident set of this process and (POSIX) its largest reaped child. */
+long soak_peak_rss_kb(void);
+/* Counts ringfence segments that outlived their world: those named after
+ * creator pid in /dev/shm (removed), or on Windows `name` if it still opens. */
+int soak_segments_left(long creator_pid, const char *name);
+/* kill-coordinator: participant 0 runs in a child that the supervisor can
+ * kill and outlive: a fork (POSIX, as child subreaper) or this program
+ * started again with --victim (Windows, in a job object). */
+struct soak_child {
+	long pid;
+	int status;  /* how it ended, once soak_child_wait_all saw it */
+	bool ended;
+	int fd;      /* POSIX: read end of the report pipe */
+	void *os[3]; /* Windows: process, job, report pipe */
+};
+/* Sets up the supervisor to kill participant 0 with sig; 0, or an EXIT_*
+ * code after saying why (EXIT_UNSUPPORTED: not on this platform). */
+int soak_supervise(int sig);
+/* Starts participant 0 of trial t; it writes struct soak_started to us. */
+int soak_child_start(const struct soak_opts *o, uint32_t t, struct soak_child *c);
+/* Reads up to n bytes of the child's report within timeout_ns; bytes read. */
+size_t soak_child_read(struct soak_child *c, void *buf, size_t n, int64_t timeout_ns);
+/* Sends the fault: SIGKILL, SIGTERM or SIGINT (Windows: TerminateProcess). */
+void soak_child_kill(struct soak_child *c, int sig);
+/* Waits until the child and every process it started have ended, at most
+ * until deadline_ns; *gone_ns is when the last one ended. Processes still
+ * running then are orphans (POSIX: those of pids[1..n) still alive; Windows:
+ * the job's process list): their pids go to orphans[] (at most max), and
+ * they are killed. Returns the number of orphans. */
+uint32_t soak_child_wait_all(struct soak_child *c, const long *pids, uint32_t npids,
+			     int64_t deadline_ns, int64_t *gone_ns, long *orphans, uint32_t max);
+/* True when the child ended as `sig` demands: killed (KILL), or exited
+ * 128 + sig after a clean shutdown (TERM, INT); `how` describes it. */
+bool soak_child_ended_by(const struct soak_child *c, int sig, char *how, size_t len);
+/* Releases the child's handles; kills it first if it still runs. */
+void soak_child_close(struct soak_child *c);
+/* Windows: the report channel handed to a --victim child; -1 elsewhere. */
+int soak_victim_fd(const char *channel);
+
+/* What participant 0 of a kill-coordinator trial reports once all run. */
+struct soak_started {
+	long pids[RF_MAX_PROCS];
+	char name[RF_NAME_MAX]; /* the world's segment */
+};
 
 /* report.c */
 struct soak_result {
@@ -189,10 +252,10 @@ void report_add_latency(struct soak_result *res, double ms);
 void report_summary(const struct soak_opts *o, struct soak_result *res);
 int report_json(const struct soak_opts *o, struct soak_result *res);
 
-/* soak_main.c: participant 0 of one world; writes the P pids to pid_fd
- * (if >= 0) once all run. Returns the exit code of the world. */
+/* soak_main.c: participant 0 of one world; writes struct soak_started to
+ * report_fd (if >= 0) once all run. Returns the exit code of the world. */
 struct soak_result;
-int soak_world0(const struct soak_opts *o, struct soak_result *res, uint32_t trial, int pid_fd);
+int soak_world0(const struct soak_opts *o, struct soak_result *res, uint32_t trial, int report_fd);
 /* soak_main.c: set by SIGINT/SIGTERM in participant 0 */
 extern volatile int soak_interrupted;
 void soak_set_world(rf_world *w);

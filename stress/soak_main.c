@@ -3,14 +3,14 @@
  * The program is its own worker: participant 0 calls rf_launch(), which
  * re-executes it with the same arguments plus the seed; a worker's
  * rf_launch() attaches. Participant 0 owns the world's lifetime: SIGINT and
- * SIGTERM abort the world (every participant is released), then it reaps the
- * workers and exits 130 / 143, so an interrupted soak leaves nothing behind.
- * Workers ignore SIGINT: Ctrl-C reaches the whole process group, and
- * participant 0 alone decides how the world ends. */
+ * SIGTERM (Windows: Ctrl-C, Ctrl-Break) abort the world (every participant
+ * is released), then it reaps the workers and exits 130 / 143, so an
+ * interrupted soak leaves nothing behind. Workers ignore SIGINT: Ctrl-C
+ * reaches the whole process group, and participant 0 alone decides how the
+ * world ends. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,16 +35,6 @@ static void on_signal(int sig)
 	rf_world *w = atomic_load(&current_world);
 	if (w)
 		rf_world_abort(w, RF_EABORTED);
-}
-
-static void catch_signals(void (*fn)(int))
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = fn;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }
 
 static void on_supervisor_signal(int sig)
@@ -74,13 +64,14 @@ static const char usage[] =
 	"                          slow-handler | corrupt (default none); see below\n"
 	"      --trials=N          kill-worker, kill-coordinator: worlds to kill (default 5;\n"
 	"                          with --duration: as many as fit in it)\n"
-	"      --kill-signal=S     kill-coordinator: KILL | TERM | INT (default KILL)\n"
+	"      --kill-signal=S     kill-coordinator: KILL | TERM | INT (default KILL;\n"
+	"                          Windows: KILL only, as TerminateProcess)\n"
 	"      --release-bound=S   a survivor released later than this fails (default 1)\n"
 	"      --interval=SECONDS  progress line period when not on a terminal (default 10)\n"
 	"      --json=FILE         write the summary as JSON\n"
 	"  -h, --help              this text\n"
 	"\n"
-	"Faults: kill-worker SIGKILLs a random worker mid-round, survivors must get\n"
+	"Faults: kill-worker kills a random worker mid-round, survivors must get\n"
 	"RF_EPEERDEAD within the bound; kill-coordinator kills participant 0 from a\n"
 	"supervising parent, every worker must be gone within the bound, no orphan, no\n"
 	"segment; stall-reader stops a reader's polling past the watchdog, which must fire;\n"
@@ -91,7 +82,8 @@ static const char usage[] =
 	"Exit codes: 0 pass; 1 violation (the oracle failed); 2 bad usage; 3 a fault was\n"
 	"not handled as the contract says (late release, orphan, segment left, stall not\n"
 	"caught); 4 stall (the watchdog fired); 5 launch or other library error;\n"
-	"77 the library does not support --transport (CTest: skipped);\n"
+	"77 the library does not support --transport, or this platform the fault\n"
+	"(CTest: skipped);\n"
 	"130 / 143 interrupted by SIGINT / SIGTERM (after a clean shutdown).\n";
 
 static void bad(const char *opt, const char *val, const char *why)
@@ -169,6 +161,7 @@ static void parse(int argc, char **argv, struct soak_opts *o)
 		{"release-bound", required_argument, NULL, 8},
 		{"interval", required_argument, NULL, 9},
 		{"json", required_argument, NULL, 10},
+		{"victim", required_argument, NULL, 11}, /* internal: proc_win32.c */
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -179,7 +172,7 @@ static void parse(int argc, char **argv, struct soak_opts *o)
 	o->procs = 4;
 	o->transport = RF_TRANSPORT_SHM;
 	o->mode = MODE_ALL;
-	o->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	o->seed = (uint64_t)time(NULL) ^ ((uint64_t)soak_pid() << 32);
 	o->max_records = 16;
 	o->size_min = sizeof(struct soak_rec);
 	o->size_max = 512;
@@ -225,6 +218,15 @@ static void parse(int argc, char **argv, struct soak_opts *o)
 		case 8: o->release_bound = parse_seconds("release-bound", optarg, 0.001); break;
 		case 9: o->interval = parse_seconds("interval", optarg, 0.1); break;
 		case 10: o->json = optarg; break;
+		case 11: {
+			/* TRIAL,CHANNEL: kill-coordinator's participant 0 on Windows */
+			char *end;
+			o->victim_trial = (uint32_t)strtoul(optarg, &end, 10);
+			if (*end != ',' || !o->victim_trial)
+				bad("victim", optarg, "internal: TRIAL,CHANNEL");
+			o->victim_channel = end + 1;
+			break;
+		}
 		case 'h': fputs(usage, stdout); exit(EXIT_PASS);
 		default:
 			fprintf(stderr, "rf-soak: unknown option or missing value: '%s'\nTry 'rf-soak --help'.\n",
@@ -298,7 +300,7 @@ static void launch_opts(const struct soak_opts *o, struct rf_launch_opts *lo)
 
 static int worker_main(const struct soak_opts *o)
 {
-	signal(SIGINT, SIG_IGN);
+	soak_ignore_interrupts();
 	struct rf_launch_opts lo;
 	launch_opts(o, &lo);
 	rf_world *w;
@@ -336,15 +338,14 @@ static bool settle_workers(rf_world *w, const long *pids, int64_t bound_ns)
 		uint32_t busy = 0;
 		if (rf_snapshot_take(w, &s) == 0) {
 			for (uint32_t p = 1; p < P; p++)
-				busy += s->part[p].state != 3 && kill((pid_t)pids[p], 0) == 0;
+				busy += s->part[p].state != 3 && soak_pid_alive(pids[p]);
 			rf_snapshot_free(s);
 		}
 		if (!busy)
 			return true;
 		if (soak_now_ns() > end)
 			break;
-		struct timespec ts = {0, 1000000};
-		nanosleep(&ts, NULL);
+		soak_sleep_ns(1000000);
 	}
 	for (uint32_t p = 1; p < P; p++)
 		rf_launch_kill(w, p); /* RF_ENOENT for those already gone: fine */
@@ -363,9 +364,9 @@ static void describe_binding(rf_world *w, struct soak_result *res)
 	res->oversubscribed = rf_world_oversubscribed(w);
 }
 
-int soak_world0(const struct soak_opts *o, struct soak_result *res, uint32_t trial, int pid_fd)
+int soak_world0(const struct soak_opts *o, struct soak_result *res, uint32_t trial, int report_fd)
 {
-	catch_signals(on_signal);
+	soak_catch_interrupts(on_signal);
 	struct rf_launch_opts lo;
 	launch_opts(o, &lo);
 	char **argv = worker_argv(o);
@@ -385,17 +386,22 @@ int soak_world0(const struct soak_opts *o, struct soak_result *res, uint32_t tri
 	soak_set_world(w);
 	if (soak_interrupted) /* arrived while we were launching */
 		rf_world_abort(w, RF_EABORTED);
-	long pids[RF_MAX_PROCS] = {0};
+	struct soak_started st;
+	memset(&st, 0, sizeof st);
+	long *pids = st.pids;
 	struct rf_snapshot *s;
 	if (rf_snapshot_take(w, &s) == 0) {
 		for (uint32_t p = 0; p < o->procs; p++)
 			pids[p] = s->part[p].pid;
 		rf_snapshot_free(s);
 	}
-	if (pid_fd >= 0) {
-		ssize_t ignored = write(pid_fd, pids, o->procs * sizeof(long));
+	snprintf(st.name, sizeof st.name, "%s", rf_world_name(w));
+	if (report_fd >= 0) {
+		/* the P pids, then the name: what the supervisor checks after the kill */
+		ssize_t ignored = write(report_fd, pids, o->procs * sizeof(long));
+		ignored = write(report_fd, st.name, sizeof st.name);
 		(void)ignored;
-		close(pid_fd);
+		close(report_fd);
 	}
 	describe_binding(w, res);
 
@@ -432,12 +438,12 @@ int soak_world0(const struct soak_opts *o, struct soak_result *res, uint32_t tri
 
 	/* What the run must not leave behind, in every ending. */
 	for (uint32_t p = 1; p < o->procs; p++)
-		if (pids[p] && kill((pid_t)pids[p], 0) == 0) {
+		if (pids[p] && soak_pid_alive(pids[p])) {
 			fprintf(stderr, "rf-soak: FAULT worker %u (pid %ld) outlived the world\n", p, pids[p]);
 			failures++;
 		}
-	if (faults_segments_of(getpid(), true)) {
-		fprintf(stderr, "rf-soak: FAULT a segment of this run was left in /dev/shm (removed)\n");
+	if (soak_segments_left(soak_pid(), st.name)) {
+		fprintf(stderr, "rf-soak: FAULT the segment of this run outlived the world (removed)\n");
 		failures++;
 	}
 	bool killed_fault = o->fault == FAULT_KILL_WORKER;
@@ -485,11 +491,13 @@ int main(int argc, char **argv)
 	parse(argc, argv, &o);
 	if (rf_is_worker())
 		return worker_main(&o);
+	if (o.victim_trial)
+		return faults_victim(&o, o.victim_trial, soak_victim_fd(o.victim_channel));
 	check_placement(&o);
 	printf("rf-soak: seed %llu (replay with --seed=%llu)\n", (unsigned long long)o.seed,
 	       (unsigned long long)o.seed);
 	if (o.fault == FAULT_KILL_COORDINATOR) {
-		catch_signals(on_supervisor_signal);
+		soak_catch_interrupts(on_supervisor_signal);
 		return faults_kill_coordinator(&o);
 	}
 	struct soak_result res;

@@ -6,10 +6,15 @@
  * attached and running. In a worker the same rf_launch() call attaches and
  * returns the worker's handle; the program branches on rf_world_rank().
  *
- * Workers die when participant 0 dies, even by SIGKILL (PR_SET_PDEATHSIG plus
- * a lifeline pipe). Participant 0 watches its workers; a death aborts the
- * world with RF_EPEERDEAD. The segment's name is removed as soon as all have
- * attached, so nothing is left in /dev/shm even if every process is killed.
+ * Workers die when participant 0 dies, even by SIGKILL or TerminateProcess:
+ * on Linux by PR_SET_PDEATHSIG plus a lifeline pipe; on Windows they run in
+ * a kill-on-close job object of participant 0 and hold a lifeline handle on
+ * its process. Any blocked call also sees a dead peer's pid (a liveness
+ * check). Participant 0 watches its workers (waitpid on POSIX, the process
+ * handles on Windows); a death aborts the world with RF_EPEERDEAD. On POSIX
+ * the segment's name is removed as soon as all have attached, so nothing is
+ * left in /dev/shm even if every process is killed; on Windows a named
+ * mapping ends with its last handle.
  */
 #ifndef RINGFENCE_LAUNCH_H
 #define RINGFENCE_LAUNCH_H
@@ -42,7 +47,7 @@ bool rf_is_worker(void);
  * Both return with every participant attached, pinned and running. */
 int rf_launch(const struct rf_launch_opts *opts, rf_world **out);
 
-/* Participant 0 only: kills one worker with SIGKILL (for fault tests). */
+/* Participant 0 only: kills one worker, SIGKILL or TerminateProcess (for fault tests). */
 int rf_launch_kill(rf_world *w, uint32_t participant);
 
 #ifdef __cplusplus
