@@ -168,6 +168,8 @@ class SoakResult:
         self.totals.setdefault("runs", len(self.runs))
         self.totals.setdefault("failed_runs", sum(1 for r in self.runs if r.get("exit_code")))
         self.platform = doc.get("platform") or platform_of(path, None)
+        # ci/soak's: os, kernel, runtime (native, or wine), cpu_model, compiler
+        self.context = dict(doc.get("context") or {})
         self.date = str(doc.get("date", "?"))
         self.revision = str(doc.get("revision", "?"))
         self.seconds = doc.get("seconds_per_run")
