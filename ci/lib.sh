@@ -3,8 +3,10 @@
 #
 #   ci_install PACKAGE...   installs the Debian packages that are missing
 #                           (as root; otherwise only says which)
+#   ci_platform             the results folder name of this machine:
+#                           <os><version>-<arch>-<cpu model>
 #   wine_build DIR [ARGS]   cross-builds the tree for Windows with mingw-w64
-#                           into DIR (ARGS go to cmake)
+#                           and hwloc (ci/mingw-deps) into DIR (ARGS go to cmake)
 #   wine_start DIR          a fresh WINEPREFIX in DIR and one persistent
 #                           wineserver; stopped by wine_stop on every way out
 #   wine_left DIR           test programs of DIR still running (orphans)
@@ -27,7 +29,7 @@ ci_install() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 }
 
-# As ci/bench names platforms: lower case, no (R)/(TM), runs of others -> '-'.
+# Lower case, no (R)/(TM), runs of other characters -> '-' (as rfresults.py).
 ci_sanitise() { tr '[:upper:]' '[:lower:]' | sed -e 's/([^)]*)//g' -e 's/[^a-z0-9._]\{1,\}/-/g' -e 's/^-//' -e 's/-$//'; }
 
 ci_cpu_model() {
@@ -36,14 +38,28 @@ ci_cpu_model() {
 	echo "${cpu:-$(uname -m)}"
 }
 
+ci_os() {
+	local os
+	os=$( . /etc/os-release 2>/dev/null && echo "${ID:-}${VERSION_ID:-}") || os=
+	echo "${os:-$(uname -s)}"
+}
+
+ci_platform() { printf '%s-%s-%s' "$(ci_os)" "$(uname -m)" "$(ci_cpu_model)" | ci_sanitise; }
+
 # --- Windows under wine -------------------------------------------------------
-wine_packages=(cmake make pkg-config mingw-w64 wine wine64)
+wine_packages=(cmake make pkg-config mingw-w64 wine wine64 dpkg-dev debian-archive-keyring bzip2 xz-utils)
+
+# hwloc for the mingw target is no Debian package: ci/mingw-deps builds it
+# (and Google Benchmark) from Debian's sources into this prefix.
+wine_deps=$PWD/build/mingw-deps/prefix
 
 wine_build() {
 	local dir=$1
 	shift
+	"$PWD/ci/mingw-deps" "$wine_deps"
 	say "$(x86_64-w64-mingw32-gcc --version | head -1); $(wine --version 2>/dev/null)"
-	cmake -S . -B "$dir" --toolchain "$PWD/cmake/mingw-w64.cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" &&
+	cmake -S . -B "$dir" --toolchain "$PWD/cmake/mingw-w64.cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DRF_MINGW_DEPS="$wine_deps" "$@" &&
 		cmake --build "$dir" --parallel "$(nproc)"
 }
 
@@ -83,8 +99,6 @@ wine_left() {
 
 # Not a Windows machine: the folder says wine, its version and the host.
 wine_platform() {
-	local os
-	os=$( . /etc/os-release 2>/dev/null && echo "${ID:-}${VERSION_ID:-}") || os=$(uname -s)
-	printf 'windows-%s-on-%s-%s-%s' "$(wine --version 2>/dev/null || echo wine)" "$os" "$(uname -m)" \
+	printf 'windows-%s-on-%s-%s-%s' "$(wine --version 2>/dev/null || echo wine)" "$(ci_os)" "$(uname -m)" \
 		"$(ci_cpu_model)" | ci_sanitise
 }

@@ -9,11 +9,12 @@
 # exec time (no RPATH / LD_LIBRARY_PATH) and no PLT call on the measured
 # paths. Both types install and are consumable:
 #  - shared: hwloc is a private dependency of the .so; a consumer needs only
-#    Threads and librt (the public link interface).
+#    Threads and librt (the public link interface; nothing on Windows).
 #  - static: the archive needs hwloc at the consumer's link, so the exported
 #    link interface names PkgConfig::HWLOC (as $<LINK_ONLY:...>) and the
 #    package config re-creates that imported target through pkg-config;
 #    ringfence.pc then lists hwloc, pthread and rt as public (see below).
+#    A Windows build without hwloc (the native fallback) names none of them.
 # The install_consumer test checks whichever type this build tree has.
 
 include(CMakePackageConfigHelpers)
@@ -80,16 +81,36 @@ endif()
 # A shared library keeps hwloc, pthread and rt private (pkg-config --static
 # lists them). A static one cannot: plain `pkg-config --libs ringfence` must
 # still link, and `--static` would pull in hwloc's own private libraries
-# (-ludev on Debian, whose -dev package nobody needs otherwise).
+# (-ludev on Debian, whose -dev package nobody needs otherwise). On Windows
+# the library needs only kernel32 (Win32 threads and events), and hwloc only
+# when the build found one (else the native placement fallback is built in).
+set(RF_PC_REQUIRES "")
+if(HWLOC_FOUND)
+  set(RF_HWLOC ON)
+  if(RF_STATIC)
+    set(RF_PC_REQUIRES "Requires: hwloc")
+  else()
+    set(RF_PC_REQUIRES "Requires.private: hwloc")
+  endif()
+else()
+  set(RF_HWLOC OFF)
+endif()
+if(WIN32)
+  set(RF_PC_SYSLIBS "")
+else()
+  set(RF_PC_SYSLIBS "-lpthread -lrt")
+endif()
 if(RF_STATIC)
-  set(RF_PC_REQUIRES "Requires: hwloc")
-  set(RF_PC_LIBS "-L\${libdir} -lringfence -lpthread -lrt")
+  set(RF_PC_LIBS "-L\${libdir} -lringfence ${RF_PC_SYSLIBS}")
   set(RF_PC_LIBS_PRIVATE "")
 else()
-  set(RF_PC_REQUIRES "Requires.private: hwloc")
   set(RF_PC_LIBS "-L\${libdir} -lringfence")
-  set(RF_PC_LIBS_PRIVATE "Libs.private: -lpthread -lrt")
+  set(RF_PC_LIBS_PRIVATE "")
+  if(RF_PC_SYSLIBS)
+    set(RF_PC_LIBS_PRIVATE "Libs.private: ${RF_PC_SYSLIBS}")
+  endif()
 endif()
+string(STRIP "${RF_PC_LIBS}" RF_PC_LIBS)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/ringfence.pc.in
   ${PROJECT_BINARY_DIR}/cmake/ringfence.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cmake/ringfence.pc DESTINATION ${RF_PKGCONFIG_INSTALL_DIR})

@@ -22,6 +22,20 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # hwloc installed into the mingw sysroot counts.
 set(ENV{PKG_CONFIG_LIBDIR} /usr/${RF_MINGW_PREFIX}/lib/pkgconfig)
 set(ENV{PKG_CONFIG_PATH} "")
+# hwloc and Google Benchmark for mingw are not in the sysroot: ci/mingw-deps
+# builds them into a prefix, named by RF_MINGW_DEPS (an absolute path; cache
+# variable, or environment at first configure). The prefix is searched first,
+# as a find root (hwloc.pc's -L, benchmark's CMake package) and by pkg-config.
+# Passed on to try_compile, which reads this file again (resetting the
+# environment's PKG_CONFIG_LIBDIR for the rest of the configure).
+if(DEFINED ENV{RF_MINGW_DEPS})
+  set(RF_MINGW_DEPS "$ENV{RF_MINGW_DEPS}" CACHE PATH "Prefix built by ci/mingw-deps")
+endif()
+if(RF_MINGW_DEPS)
+  list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES RF_MINGW_DEPS)
+  list(PREPEND CMAKE_FIND_ROOT_PATH "${RF_MINGW_DEPS}")
+  set(ENV{PKG_CONFIG_LIBDIR} "${RF_MINGW_DEPS}/lib/pkgconfig:$ENV{PKG_CONFIG_LIBDIR}")
+endif()
 
 # The GCC runtime linked in, so the .exe files run without libgcc DLLs.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")

@@ -196,9 +196,11 @@ int faults_kill_coordinator(const struct soak_opts *o)
 		res.trials++;
 		res.trials_failed += f != 0;
 		report_add_latency(&res, ms);
-		if (f || o->trial_seconds == 0) /* a long run tells only failures */
+		if (f || o->trial_seconds == 0) { /* a long run tells only failures */
 			printf("kill-coordinator trial %u: participant 0 killed by signal %d, every process gone %.1f ms later%s\n",
-		       t, o->kill_signal, ms, f ? ": FAILED" : "");
+			       t, o->kill_signal, ms, f ? ": FAILED" : "");
+			fflush(stdout);
+		}
 	}
 	res.elapsed_s = (double)(soak_now_ns() - start) / 1e9;
 	res.exit_code = res.trials_failed ? EXIT_FAULTCHECK : soak_interrupted ? 128 + soak_interrupted : EXIT_PASS;

@@ -69,6 +69,7 @@ int run_world(struct soak_run *r)
 		if (r->me == 0) {
 			/* the slot of a round far ahead: nobody is near it */
 			atomic_store(&r->sh->miss_flag[(round + MISS_SLOTS / 2) % MISS_SLOTS], 0);
+			atomic_store(&r->sh->rv_flag[(round + MISS_SLOTS / 2) % MISS_SLOTS], 0);
 			/* Time is up: this round is the last. The others read it
 			 * after this round's barrier, so all stop after it. */
 			if (o->duration > 0 && !stop && soak_now_ns() - start >= (int64_t)(o->duration * 1e9))
@@ -88,7 +89,8 @@ int run_world(struct soak_run *r)
 		}
 		r->last_done_ns = soak_now_ns();
 		r->rounds_done++;
-		r->rv_rounds += mode == RF_RENDEZVOUS;
+		if (mode == RF_RENDEZVOUS && atomic_exchange(&r->sh->rv_flag[round % MISS_SLOTS], 1) == 0)
+			atomic_fetch_add(&r->sh->rv_rounds, 1);
 		oracle_after_round(r, mode);
 		if (r->me == 0)
 			report_progress(o, r, start, false);

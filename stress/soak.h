@@ -91,7 +91,11 @@ struct soak_shared {
 	_Atomic uint32_t reported;    /* snapshots printed so far (a few are enough) */
 	_Atomic uint32_t stalled;     /* 1 + participant whose watchdog fired first */
 	_Atomic int64_t kill_ns;      /* kill-worker: when participant 0 sent SIGKILL */
+	_Atomic uint64_t rv_rounds;   /* rendezvous rounds some participant completed:
+				       * the misses' denominator (a kill may end a round
+				       * for participant 0 after others completed it) */
 	_Atomic uint8_t miss_flag[MISS_SLOTS];
+	_Atomic uint8_t rv_flag[MISS_SLOTS];
 	/* then: struct soak_part part[P]; uint64_t sent[2][P][P], recv[P][P], entry[2][P] */
 };
 
@@ -131,7 +135,7 @@ struct soak_run {
 	uint32_t P, me;
 	uint64_t round;            /* the round being run (1-based) */
 	int64_t last_done_ns;      /* when the last round completed: the watchdog's start */
-	uint64_t rounds_done, rv_rounds;
+	uint64_t rounds_done;
 	struct soak_rx *rx;
 	/* faults, from the seed */
 	uint32_t victim;           /* kill-worker, stall-reader, slow-handler, corrupt */

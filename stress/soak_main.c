@@ -429,7 +429,7 @@ int soak_world0(const struct soak_opts *o, struct soak_result *res, uint32_t tri
 	uint64_t violations = atomic_load(&sh->violations);
 	bool stalled = atomic_load(&sh->stalled) != 0;
 	res->rounds += r.rounds_done;
-	res->rv_rounds += r.rv_rounds;
+	res->rv_rounds += atomic_load(&sh->rv_rounds);
 	res->violations += violations;
 	res->misses += atomic_load(&sh->misses);
 	res->stalls += stalled;
@@ -484,9 +484,22 @@ static int worse(int a, int b)
 	return a ? a : b;
 }
 
+/* The library's own account of an error (which OS call failed, with its
+ * code) is what a soak failure report needs most. */
+static void log_to_stderr(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	if (level == RF_LOG_ERROR) /* warnings (a peer died) are what faults are for */
+		fprintf(stderr, "rf-soak: [%ld] library: %s\n", soak_pid(), msg);
+}
+
 int main(int argc, char **argv)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A size is required by the Windows C runtime (0 is an invalid
+	 * parameter there), which also buffers _IOLBF fully: lines that must
+	 * be seen before the end are flushed where they are printed. */
+	setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
+	rf_set_log(log_to_stderr, NULL);
 	struct soak_opts o;
 	parse(argc, argv, &o);
 	if (rf_is_worker())
@@ -512,8 +525,10 @@ int main(int argc, char **argv)
 		res.trials++;
 		res.trials_failed += c != EXIT_PASS;
 		code = worse(code, c);
-		if (kill && (c || o.trial_seconds == 0)) /* a long run tells only failures */
+		if (kill && (c || o.trial_seconds == 0)) { /* a long run tells only failures */
 			printf("kill-worker trial %u: %s\n", t, c ? "FAILED" : "survivors released, all reaped, no segment");
+			fflush(stdout);
+		}
 	}
 	res.elapsed_s = (double)(soak_now_ns() - start) / 1e9;
 	res.exit_code = code;

@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <hwloc.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +153,38 @@ int rf_topology_describe(const rf_topology *topo, char *buf, size_t len)
 	return used < len ? 0 : RF_EINVAL;
 }
 
+/* hwloc_pid_t is what the OS binds by: a pid_t on POSIX, a process HANDLE
+ * on Windows, where the id must be opened first. -1 with errno on failure. */
+#ifdef _WIN32
+static bool pid_fits(long pid)
+{
+	(void)pid; /* a non-negative 32-bit long always fits the DWORD */
+	return true;
+}
+
+static int set_proc_cpubind(hwloc_topology_t t, long pid, hwloc_const_cpuset_t set)
+{
+	HANDLE h = OpenProcess(PROCESS_SET_INFORMATION | PROCESS_QUERY_INFORMATION, FALSE, (DWORD)pid);
+	if (!h) {
+		errno = ESRCH;
+		return -1;
+	}
+	int err = hwloc_set_proc_cpubind(t, h, set, HWLOC_CPUBIND_PROCESS);
+	CloseHandle(h);
+	return err;
+}
+#else
+static bool pid_fits(long pid)
+{
+	return (long)(hwloc_pid_t)pid == pid;
+}
+
+static int set_proc_cpubind(hwloc_topology_t t, long pid, hwloc_const_cpuset_t set)
+{
+	return hwloc_set_proc_cpubind(t, (hwloc_pid_t)pid, set, HWLOC_CPUBIND_PROCESS);
+}
+#endif
+
 int rf_placement_bind(const rf_topology *topo, long pid, const struct rf_binding *b)
 {
 	hwloc_obj_t pu;
@@ -159,7 +194,7 @@ int rf_placement_bind(const rf_topology *topo, long pid, const struct rf_binding
 		return RF_EINVAL;
 	if (b->pu == -1)
 		return 0;
-	if (!topo || pid < 0 || (long)(hwloc_pid_t)pid != pid || b->pu < 0)
+	if (!topo || pid < 0 || !pid_fits(pid) || b->pu < 0)
 		return RF_EINVAL;
 	/* A synthetic topology describes some other machine: binding by it
 	 * would pin to PUs that mean nothing here. */
@@ -173,8 +208,7 @@ int rf_placement_bind(const rf_topology *topo, long pid, const struct rf_binding
 	if (pid == 0)
 		err = hwloc_set_cpubind(topo->t, pu->cpuset, HWLOC_CPUBIND_PROCESS);
 	else
-		err = hwloc_set_proc_cpubind(topo->t, (hwloc_pid_t)pid, pu->cpuset,
-					     HWLOC_CPUBIND_PROCESS);
+		err = set_proc_cpubind(topo->t, pid, pu->cpuset);
 	if (err < 0) {
 		rf_log(RF_LOG_ERROR, "binding pid %ld to PU %d: %s", pid, (int)b->pu,
 		       strerror(errno));
