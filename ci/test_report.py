@@ -10,6 +10,7 @@ ci/compare and checks that it flags the planted regression (and that it is
 significant), flags nothing else, passes A against A, and rejects bad usage.
 Exit 77 (CTest SKIP_RETURN_CODE) when matplotlib or scipy is missing.
 """
+import json
 import os
 import re
 import shutil
@@ -96,6 +97,25 @@ def main():
               in md, "soak totals row: rounds, violations, stalls, miss rate, release latency")
         check("| 3 * | shm | delivery | kill-worker | 51,000 | 85 | 0 | 0 | - | 40 (0 failed) "
               "| 21.40 / 21.40 |" in md, "soak run row of the kill-worker trials")
+
+        # --- a platform with only a soak summary (Windows under wine) ------------
+        doc = json.load(open(SOAK))
+        doc["platform"] = "fixture-wine"
+        doc["context"] = {"os": "Windows API of wine-8.0 on Fixture OS", "kernel": "Linux 6",
+                          "runtime": "wine: an emulation, not native Windows",
+                          "cpu_model": "Fixture CPU W", "num_cpus": 2}
+        wine = os.path.join(tmp, "soak-wine.json")
+        with open(wine, "w") as f:
+            json.dump(doc, f)
+        out = os.path.join(tmp, "report-wine")
+        rc, text = run("report", "--out", out, "--no-install", "--no-svg", A, wine)
+        md = open(os.path.join(out, "REPORT.md")).read() if rc == 0 else ""
+        check(re.search(r"^\|  \| fixture-cpu-a \| fixture-wine \|$", md, re.M) is not None,
+              "a soak-only platform gets a column of the platform table")
+        check("| runtime | native | wine: an emulation, not native Windows |" in md,
+              "the platform table says wine is an emulation")
+        check("| results | rf-bench | rf-soak only |" in md and "Fixture CPU W, 2 CPUs |" in md,
+              "the soak-only column: what it has, its CPU")
 
         # --- the default: newest file of each platform folder -----------------
         res = os.path.join(tmp, "results")
