@@ -28,6 +28,13 @@ if(RF_LIBRARY_TYPE STREQUAL "STATIC_LIBRARY")
 else()
   set(RF_STATIC OFF)
 endif()
+# Whether the library was built with hwloc (a Windows build may have the
+# native placement fallback instead): the package config and .pc follow it.
+if(HWLOC_FOUND)
+  set(RF_HWLOC ON)
+else()
+  set(RF_HWLOC OFF)
+endif()
 
 # A static library exports its PRIVATE link items as $<LINK_ONLY:...>, and
 # install(EXPORT) requires each such target to be exported too: build-only
@@ -85,15 +92,10 @@ endif()
 # the library needs only kernel32 (Win32 threads and events), and hwloc only
 # when the build found one (else the native placement fallback is built in).
 set(RF_PC_REQUIRES "")
-if(HWLOC_FOUND)
-  set(RF_HWLOC ON)
-  if(RF_STATIC)
-    set(RF_PC_REQUIRES "Requires: hwloc")
-  else()
-    set(RF_PC_REQUIRES "Requires.private: hwloc")
-  endif()
-else()
-  set(RF_HWLOC OFF)
+if(RF_HWLOC AND RF_STATIC)
+  set(RF_PC_REQUIRES "Requires: hwloc")
+elseif(RF_HWLOC)
+  set(RF_PC_REQUIRES "Requires.private: hwloc")
 endif()
 if(WIN32)
   set(RF_PC_SYSLIBS "")
