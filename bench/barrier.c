@@ -1,7 +1,5 @@
-/* barrier/... and baseline/pthread_barrier: rounds of a barrier, each
- * participant timing its own call. */
-#include <pthread.h>
-
+/* barrier/...: rounds of rf_barrier, each participant timing its own call
+ * (baseline/pthread_barrier does the same with the OS's barrier: pthread_*.c). */
 #include "loops.h"
 
 int bench_barrier(rf_world *w, uint64_t iters, enum rf_mode mode, uint32_t traffic,
@@ -21,63 +19,6 @@ int bench_barrier(rf_world *w, uint64_t iters, enum rf_mode mode, uint32_t traff
 		int64_t dt = bench_now_ns() - t0;
 		if (rc)
 			return rc;
-		if (samples)
-			samples[i] = dt;
-		own->wait_ns += (uint64_t)dt;
-		own->rounds++;
-	}
-	return 0;
-}
-
-/* The pthread barrier lives after the cache line of limit.c. */
-struct shared {
-	_Alignas(64) char line[64];
-	_Alignas(64) pthread_barrier_t pb;
-};
-
-uint32_t bench_user_bytes(void)
-{
-	return (uint32_t)sizeof(struct shared);
-}
-
-static pthread_barrier_t *user_barrier(rf_world *w)
-{
-	size_t n = 0;
-	struct shared *s = rf_world_user(w, &n);
-	return s && n >= sizeof *s ? &s->pb : NULL;
-}
-
-int bench_pthread_init(rf_world *w)
-{
-	pthread_barrier_t *pb = user_barrier(w);
-	pthread_barrierattr_t a;
-	if (!pb || pthread_barrierattr_init(&a))
-		return RF_EINVAL;
-	int e = pthread_barrierattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	if (e == 0)
-		e = pthread_barrier_init(pb, &a, rf_world_size(w));
-	pthread_barrierattr_destroy(&a);
-	return e ? RF_ESYS : 0;
-}
-
-void bench_pthread_destroy(rf_world *w)
-{
-	pthread_barrier_t *pb = user_barrier(w);
-	if (pb)
-		pthread_barrier_destroy(pb);
-}
-
-int bench_pthread(rf_world *w, uint64_t iters, int64_t *samples, struct bench_stats *own)
-{
-	pthread_barrier_t *pb = user_barrier(w);
-	if (!pb)
-		return RF_EINVAL;
-	for (uint64_t i = 0; i < iters; i++) {
-		int64_t t0 = bench_now_ns();
-		int e = pthread_barrier_wait(pb);
-		int64_t dt = bench_now_ns() - t0;
-		if (e != 0 && e != PTHREAD_BARRIER_SERIAL_THREAD)
-			return RF_ESYS;
 		if (samples)
 			samples[i] = dt;
 		own->wait_ns += (uint64_t)dt;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 
+#include "platform.h"
 #include "samples.h"
 #include "session.h"
 
@@ -91,13 +92,13 @@ void PipePingpong(benchmark::State& st, const std::string& name) {
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
   std::vector<int64_t> samples(n);
   std::vector<rf_binding> pin = PlannedBinding(2, nullptr);
-  Watchdog(g_opts.watchdog_s, name.c_str());
+  bench_watchdog(g_opts.watchdog_s, name.c_str());
   int rc = 0;
   while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
     rc = bench_pipe_pingpong(pin.empty() ? nullptr : pin.data(), n, kPipeBytes, samples.data());
     st.SetIterationTime(Seconds(samples));
   }
-  Watchdog(0, nullptr);
+  bench_watchdog(0, nullptr);
   if (rc) {
     st.SkipWithError(rf_strerror(rc));
     NoteFailure();
@@ -120,13 +121,13 @@ void MpiBarrier(benchmark::State& st, const std::string& name, uint32_t P) {
   setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
   setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
   setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0);
-  Watchdog(g_opts.watchdog_s, name.c_str());
+  bench_watchdog(g_opts.watchdog_s, name.c_str());
   int rc = 0;
   while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
     rc = bench_mpi_barrier(argv, n, samples.data());
     st.SetIterationTime(Seconds(samples));
   }
-  Watchdog(0, nullptr);
+  bench_watchdog(0, nullptr);
   if (rc) {
     st.SkipWithError("the MPI job failed (see its stderr)");
     NoteFailure();
@@ -192,17 +193,20 @@ void RegisterAll(const std::vector<rf_transport>& transports) {
                     }, true);
           });
         }
-  for (uint32_t P : o.procs) {
-    std::string name = "baseline/pthread_barrier/procs:" + std::to_string(P);
-    Add(name, [name, P](benchmark::State& st) {
-      bench_cmd c{};
-      c.op = OP_PTHREAD;
-      Latency(st, name, RF_TRANSPORT_SHM, P, c,
-              [](rf_world* w, uint64_t n, int64_t* s, bench_stats* own) {
-                return bench_pthread(w, n, s, own);
-              }, true);
-    });
-  }
+  // Not registered where it does not exist (AbsentBaselines says so): a
+  // substitute under its name would not measure what the name says.
+  if (!bench_pthread_absent())
+    for (uint32_t P : o.procs) {
+      std::string name = "baseline/pthread_barrier/procs:" + std::to_string(P);
+      Add(name, [name, P](benchmark::State& st) {
+        bench_cmd c{};
+        c.op = OP_PTHREAD;
+        Latency(st, name, RF_TRANSPORT_SHM, P, c,
+                [](rf_world* w, uint64_t n, int64_t* s, bench_stats* own) {
+                  return bench_pthread(w, n, s, own);
+                }, true);
+      });
+    }
 #ifdef RF_BENCH_MPIEXEC
   for (uint32_t P : o.procs) {
     std::string name = "baseline/mpi_barrier/procs:" + std::to_string(P);
@@ -211,6 +215,18 @@ void RegisterAll(const std::vector<rf_transport>& transports) {
 #endif
   Add("baseline/pipe_pingpong",
       [](benchmark::State& st) { PipePingpong(st, "baseline/pipe_pingpong"); });
+}
+
+std::string AbsentBaselines() {
+  std::string out;
+  auto add = [&out](const char* name, const char* why) {
+    out += (out.empty() ? "" : "; ") + std::string(name) + ": " + why;
+  };
+  if (const char* why = bench_pthread_absent()) add("baseline/pthread_barrier", why);
+#ifndef RF_BENCH_MPIEXEC
+  add("baseline/mpi_barrier", RF_BENCH_MPI_ABSENT);
+#endif
+  return out.empty() ? "none" : out;
 }
 
 }  // namespace rfb

@@ -3,6 +3,7 @@
 #define RF_BENCH_BENCHMARKS_H
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <ringfence.h>
@@ -16,6 +17,10 @@ constexpr uint32_t kPipeBytes = 64;
 // Registers every benchmark of the sweep in g_opts; barrier rows for the
 // given transports only (those the library offers).
 void RegisterAll(const std::vector<rf_transport>& transports);
+
+// The baselines this build cannot run, each as "<name>: <why>", joined by
+// "; "; "none" when every baseline is there. They are not registered.
+std::string AbsentBaselines();
 
 }  // namespace rfb
 #endif

@@ -2,14 +2,17 @@
 """Checks an rf-bench JSON result: names, counters and context keys.
 
   check_json.py [--self-test] [--expect-procs 2,3] FILE.json
-  check_json.py [--self-test] [--expect-procs 2,3] --run RF_BENCH --out FILE.json -- ARGS...
+  check_json.py [--self-test] [--expect-procs 2,3] [--emulator=EMU ...] --run RF_BENCH
+                --out FILE.json -- ARGS...
 
-With --run it first runs RF_BENCH ARGS writing JSON to FILE.json. Every row
-must be a known benchmark (its name is the interface), carry the counters of
-its family and not be an error; the context must carry every SPEC section 8
-key. --expect-procs also requires one row of every family, and barrier and
-pthread rows at each listed P. --self-test then removes each required item
-in turn from a copy and fails unless the check notices: the check can fail.
+With --run it first runs RF_BENCH ARGS writing JSON to FILE.json (through
+the emulator, e.g. wine, when given). Every row must be a known benchmark
+(its name is the interface), carry the counters of its family and not be an
+error; the context must carry every SPEC section 8 key. --expect-procs also
+requires one row of every family, and barrier and pthread rows at each listed
+P, except a baseline the context lists in baselines_absent (such a baseline
+must then have no row). --self-test then removes each required item in turn
+from a copy and fails unless the check notices: the check can fail.
 """
 import argparse
 import copy
@@ -20,7 +23,7 @@ import sys
 
 CONTEXT_KEYS = ["rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology",
                 "compiler", "compiler_flags", "build_type", "placement", "binding",
-                "oversubscribed"]
+                "oversubscribed", "runtime", "baselines_absent"]
 LATENCY = ["p50", "p99", "p999", "max"]
 WAITS = LATENCY + ["slowest_wait_mean"]
 RATES = ["records_per_second", "bytes_per_second"]
@@ -35,6 +38,9 @@ FAMILIES = [
     ("mpi", r"baseline/mpi_barrier/procs:(\d+)", LATENCY),
 ]
 OPTIONAL = {"mpi"}  # only when an MPI was found at configure time
+# baselines_absent names baselines by these prefixes ("<name>: <why>; ...").
+BASELINES = {"baseline/pthread_barrier": "pthread", "baseline/mpi_barrier": "mpi",
+             "baseline/pipe_pingpong": "pipe"}
 
 # Google Benchmark appends /manual_time to benchmarks that use manual time.
 SUFFIX = "/manual_time"
@@ -49,12 +55,29 @@ def family(name):
     return None, None, None
 
 
+def absent(ctx):
+    """Families of the baselines the run says it cannot have, and problems."""
+    text = str(ctx.get("baselines_absent", "")).strip()
+    fams, bad = set(), []
+    if text in ("", "none"):
+        return fams, bad
+    for item in text.split("; "):
+        name = item.split(": ", 1)[0]
+        if name in BASELINES and ": " in item:
+            fams.add(BASELINES[name])
+        else:
+            bad.append("context: baselines_absent: not '<baseline>: <why>': %s" % item)
+    return fams, bad
+
+
 def problems(doc, expect_procs):
     out = []
     ctx = doc.get("context", {})
     for k in CONTEXT_KEYS:
         if not str(ctx.get(k, "")).strip():
             out.append("context: missing %s" % k)
+    gone, bad = absent(ctx)
+    out += bad
     rows = doc.get("benchmarks", [])
     if not rows:
         out.append("no benchmark rows")
@@ -64,6 +87,9 @@ def problems(doc, expect_procs):
         fam, counters, m = family(name)
         if fam is None:
             out.append("%s: not a known benchmark name" % name)
+            continue
+        if fam in gone:
+            out.append("%s: a row of a baseline the context lists as absent" % name)
             continue
         if r.get("error_occurred"):
             out.append("%s: failed: %s" % (name, r.get("error_message", "")))
@@ -77,11 +103,11 @@ def problems(doc, expect_procs):
                 seen.add("%s:%s" % (fam, m.group(m.lastindex)))
     if expect_procs:
         for fam, _, _ in FAMILIES:
-            if fam not in OPTIONAL and fam not in seen:
+            if fam not in OPTIONAL and fam not in gone and fam not in seen:
                 out.append("no %s row" % fam)
         for p in expect_procs:
             for fam in ("barrier", "pthread"):
-                if "%s:%s" % (fam, p) not in seen:
+                if fam not in gone and "%s:%s" % (fam, p) not in seen:
                     out.append("no %s row at procs:%s" % (fam, p))
     return out
 
@@ -105,6 +131,12 @@ def mutants(doc):
         d = copy.deepcopy(doc)
         d["benchmarks"][i]["name"] = d["benchmarks"][i]["run_name"] = "renamed/" + r["name"]
         yield d, "%s renamed" % r["name"]
+    # a baseline that ran cannot be declared absent
+    for name, fam in BASELINES.items():
+        if fam in done:
+            d = copy.deepcopy(doc)
+            d["context"]["baselines_absent"] = name + ": mutation"
+            yield d, "%s declared absent" % name
 
 
 def main():
@@ -114,6 +146,7 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--expect-procs", default="")
     ap.add_argument("--self-test", action="store_true")
+    ap.add_argument("--emulator", action="append", default=[])
     argv = sys.argv[1:]
     run_args = []
     if "--" in argv:  # everything after -- goes to rf-bench untouched
@@ -124,7 +157,7 @@ def main():
     if not path:
         ap.error("a JSON file (or --run and --out) is needed")
     if a.run:
-        cmd = [a.run] + run_args + ["--benchmark_out=" + path, "--benchmark_out_format=json"]
+        cmd = a.emulator + [a.run] + run_args + ["--benchmark_out=" + path, "--benchmark_out_format=json"]
         print("check_json: running " + " ".join(cmd), flush=True)
         rc = subprocess.run(cmd, timeout=120).returncode
         if rc != 0:

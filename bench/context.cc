@@ -2,46 +2,18 @@
 // style prints for a run whose numbers deserve less trust.
 #include "context.h"
 
-#include <sys/utsname.h>
-#include <unistd.h>
-
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 #include <benchmark/benchmark.h>
 
+#include "benchmarks.h"
 #include "loops.h"
+#include "platform.h"
 #include "session.h"
 
 namespace rfb {
 namespace {
-
-// The value of the first "key: value" line of a /proc or /etc style file.
-std::string FileField(const char* path, const std::string& key, char sep) {
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.compare(0, key.size(), key) != 0) continue;
-    size_t at = line.find(sep, key.size());
-    if (at == std::string::npos) continue;
-    std::string v = line.substr(at + 1);
-    v.erase(0, v.find_first_not_of(" \t\""));
-    while (!v.empty() && (v.back() == '"' || v.back() == ' ')) v.pop_back();
-    return v;
-  }
-  return "";
-}
-
-std::string CpuModel() {
-  std::string m = FileField("/proc/cpuinfo", "model name", ':');  // x86
-  if (m.empty()) m = FileField("/proc/cpuinfo", "Model", ':');      // some Arm boards
-  if (m.empty()) {
-    struct utsname u;
-    if (uname(&u) == 0) m = u.machine;
-  }
-  return m.empty() ? "unknown" : m;
-}
 
 std::string BindingText(const std::vector<rf_binding>& b) {
   if (b.empty()) return "unpinned";
@@ -60,8 +32,13 @@ std::string TimerText() {
   const int n = 100000;
   int64_t t0 = bench_now_ns(), t = t0;
   for (int i = 0; i < n; i++) t = bench_now_ns();
-  char s[96];
-  std::snprintf(s, sizeof s, "CLOCK_MONOTONIC, %.1f ns per read", static_cast<double>(t - t0) / n);
+  char s[128];
+  int len = std::snprintf(s, sizeof s, "CLOCK_MONOTONIC, %.1f ns per read",
+                          static_cast<double>(t - t0) / n);
+  // A coarse clock (Windows' 100 ns ticks) quantises every sample: say so.
+  int64_t res = bench_clock_res_ns();
+  if (res > 1 && len > 0 && static_cast<size_t>(len) < sizeof s)
+    std::snprintf(s + len, sizeof s - len, ", %lld ns resolution", static_cast<long long>(res));
   return s;
 }
 
@@ -70,15 +47,13 @@ std::string TimerText() {
 void AddContext(const std::vector<rf_transport>& transports, const std::string& skipped) {
   benchmark::AddCustomContext("rf_version", RF_BENCH_VERSION);
   benchmark::AddCustomContext("rf_git_revision", RF_BENCH_GIT_REVISION);
-  std::string os = FileField("/etc/os-release", "PRETTY_NAME", '=');
-  struct utsname u;
-  bool have_uname = uname(&u) == 0;
-  benchmark::AddCustomContext("os", os.empty() && have_uname ? u.sysname : os);
-  benchmark::AddCustomContext(
-      "kernel", have_uname ? std::string(u.sysname) + " " + u.release + " " + u.version + " " +
-                                 u.machine
-                           : "unknown");
-  benchmark::AddCustomContext("cpu_model", CpuModel());
+  bench_host host;
+  bench_host_get(&host);
+  benchmark::AddCustomContext("os", host.os);
+  benchmark::AddCustomContext("kernel", host.kernel);
+  benchmark::AddCustomContext("cpu_model", host.cpu_model);
+  // "wine <version>" where wine ran us: an emulation, not Windows' timings
+  benchmark::AddCustomContext("runtime", host.runtime);
 
   rf_topology* topo = nullptr;
   char desc[4096] = "unknown";
@@ -107,6 +82,7 @@ void AddContext(const std::vector<rf_transport>& transports, const std::string& 
   for (rf_transport t : transports) tr += (tr.empty() ? "" : ",") + std::string(TransportName(t));
   if (!skipped.empty()) tr += " (not available: " + skipped + ")";
   benchmark::AddCustomContext("transports", tr);
+  benchmark::AddCustomContext("baselines_absent", AbsentBaselines());
   benchmark::AddCustomContext("timer", TimerText());
 
   if (g_opts.placement.policy == RF_PLACE_NONE)

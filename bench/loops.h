@@ -60,9 +60,15 @@ extern struct bench_rx bench_rx;
  * real consumer would). */
 void bench_handler(void *ctx, const struct rf_record *rec);
 
+/* CLOCK_MONOTONIC in ns: the clock of every sample. */
 int64_t bench_now_ns(void);
 
-/* Bytes of the world's user area the loops need. */
+/* Its resolution in ns as the OS states it (1 with Linux's high-resolution
+ * timers, 100 with Windows' 10 MHz performance counter); 0 if unknown. */
+int64_t bench_clock_res_ns(void);
+
+/* Bytes of the world's user area the loops need: limit.c's cache line, then
+ * (where it exists) the pthread barrier (pthread_*.c). */
 uint32_t bench_user_bytes(void);
 
 /* limit/cacheline_rtt: participants 0 and 1 bounce one cache line of the
@@ -89,14 +95,25 @@ int bench_barrier(rf_world *w, uint64_t iters, enum rf_mode mode, uint32_t traff
  * area. Participant 0 initialises it before the command and destroys it
  * after the batch. pthread_barrier_wait cannot time out: rf-bench's
  * watchdog bounds it. */
+/* NULL where the baseline exists (POSIX); elsewhere why it does not: it is
+ * then not registered, and bench_pthread_init and bench_pthread return RF_EINVAL. */
+const char *bench_pthread_absent(void);
 int bench_pthread_init(rf_world *w);
 void bench_pthread_destroy(rf_world *w);
 int bench_pthread(rf_world *w, uint64_t iters, int64_t *samples, struct bench_stats *own);
 
-/* baseline/pipe_pingpong: forks a child pinned to pin[1] (this process goes
- * to pin[0]); `size` bytes go back and forth through two pipes. */
+/* baseline/pipe_pingpong: starts a peer process pinned to pin[1] (this
+ * process goes to pin[0]); `size` bytes go back and forth through two pipes.
+ * POSIX forks the peer; Windows starts this program again (bench_pipe_init)
+ * in a kill-on-close job. The peer never outlives the call or us. */
 int bench_pipe_pingpong(const struct rf_binding pin[2], uint64_t iters, uint32_t size,
 			int64_t *samples);
+
+/* Called in main before anything else of participant 0: returns -1 to go on
+ * as rf-bench (POSIX: SIGPIPE ignored from then on, so a dead pipe peer is an
+ * error code, not our death); in a process started as the Windows pipe peer,
+ * serves the baseline and returns the exit status for main. */
+int bench_pipe_init(int argc, char **argv);
 
 /* baseline/mpi_barrier: runs `mpiexec -n P helper iters placement` (argv
  * prepared by the caller, NULL-terminated) and reads rank 0's `iters`

@@ -2,12 +2,10 @@
 //
 // The program is its own worker: participant 0 is the benchmark process and
 // rf_launch re-executes this binary as the other participants, which serve
-// batches (session.cc) until told to exit. Google Benchmark's flags work as
-// usual; ours follow their style (--rf_name=value) and are removed before
-// Google Benchmark sees the command line.
-#include <signal.h>
-#include <unistd.h>
-
+// batches (session.cc) until told to exit. On Windows it is also the pipe
+// baseline's peer (pipe_win32.c), started with a hidden argument. Google
+// Benchmark's flags work as usual; ours follow their style (--rf_name=value)
+// and are removed before Google Benchmark sees the command line.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +17,7 @@
 #include "benchmarks.h"
 #include "context.h"
 #include "loops.h"
+#include "platform.h"
 #include "session.h"
 
 namespace {
@@ -63,7 +62,7 @@ std::vector<uint32_t> DefaultProcs() {
   long npus = 0;
   if (rf_topology_load(&topo) == 0) npus = rf_topology_npus(topo);
   rf_topology_free(topo);
-  if (npus <= 0) npus = sysconf(_SC_NPROCESSORS_ONLN);
+  if (npus <= 0) npus = bench_host_ncpus();
   std::vector<uint32_t> p{2, 3, 4};
   for (long x = 8; x <= 2 * npus && x <= static_cast<long>(RF_MAX_PROCS); x *= 2)
     p.push_back(static_cast<uint32_t>(x));
@@ -145,7 +144,8 @@ bool Available(rf_transport t) {
 
 int main(int argc, char** argv) {
   if (rf_is_worker()) return rfb::WorkerMain();
-  signal(SIGPIPE, SIG_IGN);  // a dead pipe peer is an error code, not our death
+  int peer = bench_pipe_init(argc, argv);  // Windows: maybe the pipe baseline's peer
+  if (peer >= 0) return peer;
   ParseOwnFlags(&argc, argv);
   benchmark::Initialize(&argc, argv, PrintHelp);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;

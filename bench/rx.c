@@ -13,6 +13,14 @@ int64_t bench_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t bench_clock_res_ns(void)
+{
+	struct timespec ts;
+	if (clock_getres(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void bench_handler(void *ctx, const struct rf_record *rec)
 {
 	(void)ctx;

@@ -1,12 +1,11 @@
-// rf-bench: world lifetime, the batch protocol, the worker loop, the watchdog.
+// rf-bench: world lifetime, the batch protocol, the worker loop.
 #include "session.h"
-
-#include <signal.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 #include <map>
+
+#include "platform.h"
 
 namespace rfb {
 
@@ -37,7 +36,7 @@ void Drop(int reason) {
 }
 
 bool Fail(benchmark::State& st, const char* what, int rc) {
-  Watchdog(0, nullptr);
+  bench_watchdog(0, nullptr);
   char msg[256];
   std::snprintf(msg, sizeof msg, "%s (%s, P=%u): %s", what, TransportName(cur.t), cur.P,
                 rf_strerror(rc));
@@ -51,16 +50,6 @@ bool Fail(benchmark::State& st, const char* what, int rc) {
   st.SkipWithError(msg);
   failures++;
   return false;
-}
-
-char watchdog_msg[512];
-
-void OnAlarm(int) {
-  // async-signal-safe only: write and _exit. Workers die with us
-  // (PR_SET_PDEATHSIG); the segment's name is already gone after launch.
-  ssize_t r = write(2, watchdog_msg, std::strlen(watchdog_msg));
-  (void)r;
-  _exit(3);
 }
 
 int RunOp(rf_world* w, const bench_cmd& c, bench_stats* s) {
@@ -101,23 +90,6 @@ std::vector<rf_binding> PlannedBinding(uint32_t P, bool* oversubscribed) {
   }
   if (oversubscribed) *oversubscribed = it->second.over;
   return it->second.b;
-}
-
-void Watchdog(double seconds, const char* what) {
-  static bool installed = false;
-  if (!installed) {
-    struct sigaction sa {};
-    sa.sa_handler = OnAlarm;
-    sigaction(SIGALRM, &sa, nullptr);
-    installed = true;
-  }
-  if (seconds <= 0) {
-    alarm(0);
-    return;
-  }
-  std::snprintf(watchdog_msg, sizeof watchdog_msg,
-                "rf-bench: watchdog: %s did not finish within %.0f s; exiting\n", what, seconds);
-  alarm(static_cast<unsigned>(seconds));
 }
 
 void CloseWorld() {
@@ -184,7 +156,7 @@ rf_world* World(benchmark::State& st, rf_transport t, uint32_t P) {
 
 bool Start(benchmark::State& st, bench_cmd& cmd, const std::string& name) {
   cmd.seq = ++cur.seq;
-  Watchdog(g_opts.watchdog_s, name.c_str());
+  bench_watchdog(g_opts.watchdog_s, name.c_str());
   bench_rx.data = 0;
   int rc = rf_send(cur.w, RF_DEST_ALL, T_CMD, &cmd, sizeof cmd, BENCH_WAIT_NS);
   if (rc == 0) rc = rf_barrier(cur.w, RF_PROCESSING_FENCE, BENCH_WAIT_NS);
@@ -196,7 +168,7 @@ bool Finish(benchmark::State& st, int loop_rc, const bench_stats& own,
   if (loop_rc) return Fail(st, "benchmark loop", loop_rc);
   int rc = rf_barrier(cur.w, RF_PROCESSING_FENCE, BENCH_WAIT_NS);
   if (rc) return Fail(st, "closing fence", rc);
-  Watchdog(0, nullptr);
+  bench_watchdog(0, nullptr);
   for (uint32_t p = 1; p < cur.P; p++)
     if (cur.stats[p].seq != cur.seq) return Fail(st, "a worker's stats are missing", RF_ECORRUPT);
   if (all) {

@@ -6,8 +6,9 @@
 // calls. Each batch is: a command record to every worker and a processing
 // fence (the workers sleep in that barrier between batches, so idle workers
 // cost no CPU), the loop in every participant, each worker's stats record to
-// participant 0 and a closing processing fence. A watchdog bounds every batch
-// of participant 0, including waits that cannot time out (pthread_barrier_wait).
+// participant 0 and a closing processing fence. A watchdog (bench_watchdog,
+// platform.h) bounds every batch of participant 0, including waits that
+// cannot time out (pthread_barrier_wait, a pipe read).
 #ifndef RF_BENCH_SESSION_H
 #define RF_BENCH_SESSION_H
 
@@ -63,10 +64,6 @@ void SetWorkerArgv0(char* argv0);
 
 // Worker side: attaches, serves batches until told to exit; the exit code.
 int WorkerMain();
-
-// Arms (seconds > 0) or disarms (0) participant 0's watchdog: when it fires
-// it prints what it was waiting for and a snapshot, then exits.
-void Watchdog(double seconds, const char* what);
 
 // The binding the placement gives P participants here (empty when unpinned),
 // and whether it oversubscribes; computed once per P.

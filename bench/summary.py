@@ -49,6 +49,14 @@ def ns(v):
     return "%.0f" % v
 
 
+def absent(ctx):
+    """{baseline name: why} for the baselines the run says it cannot have."""
+    text = str(ctx.get("baselines_absent", "none")).strip()
+    if text in ("", "none"):
+        return {}
+    return dict(item.split(": ", 1) if ": " in item else (item, "?") for item in text.split("; "))
+
+
 def ratio(a, b):
     return "%.2f" % (a / b) if a is not None and b else "-"
 
@@ -58,14 +66,19 @@ def main():
         print(__doc__.strip())
         return 2
     ctx, fig = load(sys.argv[1])
+    gone = absent(ctx)
+    no_pthread = "baseline/pthread_barrier" in gone
 
     def p50(name):
         return fig.get(name, {}).get("p50")
 
     reps = max((f["reps"] for f in fig.values()), default=0)
     print("rf-bench summary: %s" % sys.argv[1])
-    print("  %s | %s | %s" % (ctx.get("cpu_model", "?"), ctx.get("os", "?"),
-                              ctx.get("hwloc_topology", "?")))
+    runtime = ctx.get("runtime", "native")  # absent before rf-bench reported it
+    print("  %s | %s%s | %s" % (ctx.get("cpu_model", "?"), ctx.get("os", "?"),
+                                "" if runtime == "native" else
+                                " (under %s: an emulation, not native timings)" % runtime,
+                                ctx.get("hwloc_topology", "?")))
     print("  ringfence %s (%s), %s, placement %s, oversubscribed: %s" % (
         ctx.get("rf_version", "?"), ctx.get("rf_git_revision", "?"), ctx.get("build_type", "?"),
         ctx.get("placement", "?"), ctx.get("oversubscribed", "?")))
@@ -139,6 +152,9 @@ def main():
                      for m in [re.fullmatch(r"baseline/mpi_barrier/procs:(\d+)", n)] if m)
         if mpi:
             print("  mpi_barrier      " + "   ".join("P=%d %s" % (P, ns(f["p50"])) for P, f in mpi))
+        # a baseline this platform lacks is said to be absent, not left blank
+        for name, why in sorted(gone.items()):
+            print("  %-16s absent: %s" % (name.split("/")[-1], why))
         print("  slowest wait = the largest mean time one participant spent in the barrier call (any mode)")
 
     print()
@@ -152,6 +168,7 @@ def main():
     ]
     for P, target in ((2, "<= 0.2"), (4, "<= 1"), (8, "<= 1")):
         rows.append(("shm barrier / pthread_barrier, P=%d rendezvous K=0" % P,
+                     "absent" if no_pthread else
                      ratio(p50("barrier/transport:shm/mode:rendezvous/procs:%d/traffic:0" % P),
                            p50("baseline/pthread_barrier/procs:%d" % P)), target))
     t64 = fig.get("ring/throughput/size:64/readers:1", {}).get("records_per_second")

@@ -57,9 +57,10 @@ wine_build() {
 	local dir=$1
 	shift
 	"$PWD/ci/mingw-deps" "$wine_deps"
-	say "$(x86_64-w64-mingw32-gcc --version | head -1); $(wine --version 2>/dev/null)"
-	cmake -S . -B "$dir" --toolchain "$PWD/cmake/mingw-w64.cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DRF_MINGW_DEPS="$wine_deps" "$@" &&
+	say "$(x86_64-w64-mingw32-gcc-posix --version | head -1); $(wine --version 2>/dev/null)"
+	# --fresh: a toolchain file is read only when a cache is made
+	cmake --fresh -S . -B "$dir" --toolchain "$PWD/cmake/mingw-w64.cmake" \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRF_MINGW_DEPS="$wine_deps" "$@" &&
 		cmake --build "$dir" --parallel "$(nproc)"
 }
 

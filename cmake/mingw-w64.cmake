@@ -7,8 +7,13 @@ set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 
 set(RF_MINGW_PREFIX x86_64-w64-mingw32)
-set(CMAKE_C_COMPILER ${RF_MINGW_PREFIX}-gcc)
-set(CMAKE_CXX_COMPILER ${RF_MINGW_PREFIX}-g++)
+# The -posix compilers: GCC 12's default (win32) thread model has no
+# std::mutex or std::thread, which Google Benchmark (built by ci/mingw-deps
+# with -posix) needs. C uses the same variant so that a mixed C/C++ link sees
+# one runtime; the library's C code calls Win32 threads itself, and programs
+# link statically (below), so no winpthread DLL is shipped either way.
+set(CMAKE_C_COMPILER ${RF_MINGW_PREFIX}-gcc-posix)
+set(CMAKE_CXX_COMPILER ${RF_MINGW_PREFIX}-g++-posix)
 set(CMAKE_RC_COMPILER ${RF_MINGW_PREFIX}-windres)
 
 # Target headers and libraries only from the mingw sysroot; programs (cmake,
@@ -37,8 +42,9 @@ if(RF_MINGW_DEPS)
   set(ENV{PKG_CONFIG_LIBDIR} "${RF_MINGW_DEPS}/lib/pkgconfig:$ENV{PKG_CONFIG_LIBDIR}")
 endif()
 
-# The GCC runtime linked in, so the .exe files run without libgcc DLLs.
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
+# Programs link statically, so the .exe files run without the libgcc,
+# libstdc++ or libwinpthread (the -posix runtime's) DLLs.
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
 
 find_program(RF_WINE NAMES wine wine64)
