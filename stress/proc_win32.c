@@ -157,7 +157,15 @@ int soak_child_start(const struct soak_opts *o, uint32_t t, struct soak_child *c
 	if (ok) {
 		_snwprintf(cmd, len, L"%ls --victim=%u,%llu", line, t, (unsigned long long)(uintptr_t)wr);
 		cmd[len - 1] = L'\0';
-		ok = CreateProcessW(exe, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi);
+		/* As the library does for its workers (spawn_win32.c): wine lets
+		 * a child die while it starts, rarely, while others are killed. */
+		for (int attempt = 1; attempt <= 3; attempt++) {
+			ok = CreateProcessW(exe, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi);
+			if (ok || GetLastError() != ERROR_INTERNAL_ERROR)
+				break;
+			fprintf(stderr, "rf-soak: CreateProcessW: the child died while starting, attempt %d of 3\n",
+				attempt);
+		}
 		if (!ok)
 			win_error("CreateProcessW");
 	}

@@ -204,9 +204,20 @@ int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, 
 	si.cb = sizeof si;
 	PROCESS_INFORMATION pi;
 	/* Inheriting handles passes the lifeline and the standard handles (test
-	 * output); everything else we create is not inheritable. */
-	BOOL ok = CreateProcessW(app, cmd, NULL, NULL, TRUE,
-				 CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT, env, NULL, &si, &pi);
+	 * output); everything else we create is not inheritable. Under wine a
+	 * child sometimes dies while it starts (ERROR_INTERNAL_ERROR), about once
+	 * in a few thousand starts while other processes are being killed (the
+	 * kill-fault soaks); nothing of it is left, so it is started again, a
+	 * bounded number of times: a real failure repeats. */
+	BOOL ok = FALSE;
+	for (int attempt = 1; !ok && attempt <= 3; attempt++) {
+		ok = CreateProcessW(app, cmd, NULL, NULL, TRUE,
+				    CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT, env, NULL, &si, &pi);
+		if (ok || GetLastError() != ERROR_INTERNAL_ERROR)
+			break;
+		rf_log(RF_LOG_WARN, "CreateProcessW of worker %u: the child died while starting "
+		       "(error %lu), attempt %d of 3", index, (unsigned long)ERROR_INTERNAL_ERROR, attempt);
+	}
 	free(app);
 	free(cmd);
 	free(env);
