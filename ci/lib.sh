@@ -76,6 +76,7 @@ wine_start() {
 	trap 'exit 130' INT TERM HUP # through the EXIT trap, so wine stops then too
 	wine_stop                    # a server left on the old prefix (an interrupted run)
 	rm -rf "$WINEPREFIX"
+	mkdir -p "$1" # wine makes the prefix, not the folders above it
 	# A persistent wineserver (each test then starts in ~0.06 s). Its
 	# processes and wine's services must not hold ctest's output pipe, or
 	# ctest waits for them forever: every one starts with stdio on
