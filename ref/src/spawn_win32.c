@@ -5,10 +5,11 @@
  * Worker environment: RF_WORKER=<segment name>:<index>:<lifeline handle>:<start timeout ns>.
  * The lifeline is an inheritable handle on participant 0's own process: it is
  * signalled when participant 0 exits, however that happens. Workers are
- * created suspended, put in the world's job and only then resumed, so none
- * runs a single instruction outside it; the job is JOB_OBJECT_LIMIT_KILL_ON_
- * JOB_CLOSE and only participant 0 holds its handle, so when participant 0
- * dies (even by TerminateProcess) the system closes it and kills the workers. */
+ * created suspended and already inside the world's job (create_in_job), and
+ * only then resumed, so none runs a single instruction outside it; the job is
+ * JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE and only participant 0 holds its handle,
+ * so when participant 0 dies (even by TerminateProcess) the system closes it
+ * and kills the workers. */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 
@@ -25,6 +26,11 @@
 /* The exit code a killed worker gets: an NTSTATUS error, like a crash, and
  * STATUS_CONTROL_C_EXIT's value, which no program returns by itself. */
 #define KILL_CODE 0xC000013Au
+/* Windows 10's attribute (ProcThreadAttributeValue(13, FALSE, TRUE, FALSE));
+ * the headers hide it when targeting Windows 8, where it is refused at run time. */
+#ifndef PROC_THREAD_ATTRIBUTE_JOB_LIST
+#define PROC_THREAD_ATTRIBUTE_JOB_LIST 0x0002000D
+#endif
 
 struct rf_spawn {
 	/* participant 0 */
@@ -179,6 +185,55 @@ static int prepare(struct rf_spawn *s)
 	return 0;
 }
 
+/* Starts a suspended child that is in `job` before participant 0 can lose it.
+ * Assigned after CreateProcessW, a child whose parent is killed in between is
+ * left suspended, outside any job, for ever; PROC_THREAD_ATTRIBUTE_JOB_LIST
+ * (Windows 10, and wine) makes creation and membership one step. Older systems
+ * refuse the attribute and get the assignment afterwards, window and all. */
+static BOOL create_in_job(HANDLE job, wchar_t *app, wchar_t *cmd, wchar_t *env,
+			  PROCESS_INFORMATION *pi)
+{
+	_Alignas(16) unsigned char attrs[256];
+	LPPROC_THREAD_ATTRIBUTE_LIST list = (LPPROC_THREAD_ATTRIBUTE_LIST)attrs;
+	SIZE_T size = sizeof attrs;
+	STARTUPINFOEXW si;
+	memset(&si, 0, sizeof si);
+	si.StartupInfo.cb = sizeof si;
+	DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT;
+	if (InitializeProcThreadAttributeList(list, 1, 0, &size)) {
+		if (UpdateProcThreadAttribute(list, 0, PROC_THREAD_ATTRIBUTE_JOB_LIST, &job,
+					      sizeof job, NULL, NULL)) {
+			si.lpAttributeList = list;
+			flags |= EXTENDED_STARTUPINFO_PRESENT;
+		} else {
+			DeleteProcThreadAttributeList(list);
+		}
+	}
+	/* Inheriting handles passes the lifeline and the standard handles (test
+	 * output); everything else we create is not inheritable. */
+	BOOL ok = CreateProcessW(app, cmd, NULL, NULL, TRUE, flags, env, NULL, &si.StartupInfo, pi);
+	DWORD err = GetLastError();
+	if (si.lpAttributeList)
+		DeleteProcThreadAttributeList(list);
+	if (!ok) {
+		SetLastError(err);
+		return FALSE;
+	}
+	BOOL in = FALSE;
+	if ((!IsProcessInJob(pi->hProcess, job, &in) || !in) &&
+	    !AssignProcessToJobObject(job, pi->hProcess)) {
+		err = GetLastError();
+		rf_log(RF_LOG_ERROR, "AssignProcessToJobObject: error %lu", (unsigned long)err);
+		TerminateProcess(pi->hProcess, KILL_CODE);
+		WaitForSingleObject(pi->hProcess, 5000);
+		CloseHandle(pi->hThread);
+		CloseHandle(pi->hProcess);
+		SetLastError(err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv,
 		       int64_t start_timeout_ns)
 {
@@ -199,20 +254,14 @@ int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, 
 		free(env);
 		return RF_ENOMEM;
 	}
-	STARTUPINFOW si;
-	memset(&si, 0, sizeof si);
-	si.cb = sizeof si;
 	PROCESS_INFORMATION pi;
-	/* Inheriting handles passes the lifeline and the standard handles (test
-	 * output); everything else we create is not inheritable. Under wine a
-	 * child sometimes dies while it starts (ERROR_INTERNAL_ERROR), about once
-	 * in a few thousand starts while other processes are being killed (the
-	 * kill-fault soaks); nothing of it is left, so it is started again, a
-	 * bounded number of times: a real failure repeats. */
+	/* Under wine a child sometimes dies while it starts (ERROR_INTERNAL_ERROR),
+	 * about once in a few thousand starts while other processes are being
+	 * killed (the kill-fault soaks); nothing of it is left, so it is started
+	 * again, a bounded number of times: a real failure repeats. */
 	BOOL ok = FALSE;
 	for (int attempt = 1; !ok && attempt <= 3; attempt++) {
-		ok = CreateProcessW(app, cmd, NULL, NULL, TRUE,
-				    CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT, env, NULL, &si, &pi);
+		ok = create_in_job(s->job, app, cmd, env, &pi);
 		if (ok || GetLastError() != ERROR_INTERNAL_ERROR)
 			break;
 		rf_log(RF_LOG_WARN, "CreateProcessW of worker %u: the child died while starting "
@@ -223,14 +272,6 @@ int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, 
 	free(env);
 	if (!ok)
 		return win_fail("CreateProcessW");
-	if (!AssignProcessToJobObject(s->job, pi.hProcess)) {
-		rc = win_fail("AssignProcessToJobObject");
-		TerminateProcess(pi.hProcess, KILL_CODE);
-		WaitForSingleObject(pi.hProcess, 5000);
-		CloseHandle(pi.hThread);
-		CloseHandle(pi.hProcess);
-		return rc;
-	}
 	ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
 	s->proc[index] = pi.hProcess;
