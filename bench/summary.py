@@ -36,6 +36,8 @@ def load(path):
                      for k in keys if all(isinstance(r.get(k), (int, float)) for r in rs)}
         fig[name]["label"] = labels[name]
         fig[name]["reps"] = len(rs)
+        if "p50" in fig[name]:
+            fig[name]["p50_spread"] = (min(r["p50"] for r in rs), max(r["p50"] for r in rs))
     return doc.get("context", {}), fig
 
 
@@ -94,6 +96,14 @@ def main():
 
     limit = p50("limit/cacheline_rtt")
     print("physical limit   limit/cacheline_rtt  %s ns" % ns(limit))
+    lo, hi = fig.get("limit/cacheline_rtt", {}).get("p50_spread", (0, 0))
+    if lo and hi > 1.5 * lo:
+        # The same two pinned PUs cannot change their distance: the host did
+        # (a VM's vCPUs moved between cores). Every figure taken meanwhile
+        # mixes the two, and a ratio of two of them can compare across them.
+        print("  UNSTABLE HOST: the limit moved from %s to %s ns between repetitions; ratios below"
+              " may compare figures taken on different cores (see each benchmark's repetitions)"
+              % (ns(lo), ns(hi)))
     sizes = sorted({int(m.group(1)) for n in fig for m in [re.fullmatch(r"ring/pingpong/size:(\d+)", n)] if m})
     if sizes:
         print("ring pingpong    " + "   ".join("size:%d %s (%sx limit)" % (s, ns(p50("ring/pingpong/size:%d" % s)),
