@@ -98,6 +98,24 @@ def main():
         check("| 3 * | shm | delivery | kill-worker | 51,000 | 85 | 0 | 0 | - | 40 (0 failed) "
               "| 21.40 / 21.40 |" in md, "soak run row of the kill-worker trials")
 
+        check("| physical limit over repetitions | 237 ns to 243 ns |" in md
+              and "moved by more than" not in md, "a steady physical limit is not flagged")
+
+        # --- a run whose physical limit moved (a VM's vCPUs changed cores) -------
+        doc = json.load(open(A))
+        for r in doc["benchmarks"]:
+            if r["name"] == "limit/cacheline_rtt/manual_time" and r.get("repetition_index") == 1:
+                r["p50"] = 720
+        shaky = os.path.join(tmp, "bench-shaky.json")
+        with open(shaky, "w") as f:
+            json.dump(doc, f)
+        out = os.path.join(tmp, "report-shaky")
+        rc, text = run("report", "--out", out, "--no-install", "--no-svg", shaky)
+        md = open(os.path.join(out, "REPORT.md")).read() if rc == 0 else ""
+        check("| 237 ns to 720 ns (unstable: the host moved the CPUs) |" in md
+              and "On fixture-cpu-a the physical limit itself moved" in md,
+              "a physical limit that moved 3 x between repetitions is flagged")
+
         # --- a platform with only a soak summary (Windows under wine) ------------
         doc = json.load(open(SOAK))
         doc["platform"] = "fixture-wine"
