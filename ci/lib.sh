@@ -46,6 +46,16 @@ ci_os() {
 
 ci_platform() { printf '%s-%s-%s' "$(ci_os)" "$(uname -m)" "$(ci_cpu_model)" | ci_sanitise; }
 
+# The revision a result is from; -dirty when a source differs from it.
+# results/ is output, not source: a result file just written is not a change
+# (bench/CMakeLists.txt applies the same rule to rf-bench's context).
+ci_revision() {
+	local rev
+	rev=$(git rev-parse --short=12 HEAD 2>/dev/null) || { echo unknown; return; }
+	[[ -z $(git status --porcelain -- . ":!results" 2>/dev/null) ]] || rev+=-dirty
+	echo "$rev"
+}
+
 # --- Windows under wine -------------------------------------------------------
 wine_packages=(cmake make pkg-config mingw-w64 wine wine64 dpkg-dev debian-archive-keyring bzip2 xz-utils)
 
