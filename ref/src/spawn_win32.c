@@ -185,11 +185,11 @@ static int prepare(struct rf_spawn *s)
 	return 0;
 }
 
-/* Starts a suspended child that is in `job` before participant 0 can lose it.
+/* Starts a suspended child, in `job` from its creation where the system can.
  * Assigned after CreateProcessW, a child whose parent is killed in between is
  * left suspended, outside any job, for ever; PROC_THREAD_ATTRIBUTE_JOB_LIST
  * (Windows 10, and wine) makes creation and membership one step. Older systems
- * refuse the attribute and get the assignment afterwards, window and all. */
+ * refuse the attribute: the caller assigns those afterwards, window and all. */
 static BOOL create_in_job(HANDLE job, wchar_t *app, wchar_t *cmd, wchar_t *env,
 			  PROCESS_INFORMATION *pi)
 {
@@ -215,23 +215,8 @@ static BOOL create_in_job(HANDLE job, wchar_t *app, wchar_t *cmd, wchar_t *env,
 	DWORD err = GetLastError();
 	if (si.lpAttributeList)
 		DeleteProcThreadAttributeList(list);
-	if (!ok) {
-		SetLastError(err);
-		return FALSE;
-	}
-	BOOL in = FALSE;
-	if ((!IsProcessInJob(pi->hProcess, job, &in) || !in) &&
-	    !AssignProcessToJobObject(job, pi->hProcess)) {
-		err = GetLastError();
-		rf_log(RF_LOG_ERROR, "AssignProcessToJobObject: error %lu", (unsigned long)err);
-		TerminateProcess(pi->hProcess, KILL_CODE);
-		WaitForSingleObject(pi->hProcess, 5000);
-		CloseHandle(pi->hThread);
-		CloseHandle(pi->hProcess);
-		SetLastError(err);
-		return FALSE;
-	}
-	return TRUE;
+	SetLastError(err);
+	return ok;
 }
 
 int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv,
@@ -272,6 +257,16 @@ int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, 
 	free(env);
 	if (!ok)
 		return win_fail("CreateProcessW");
+	BOOL in = FALSE;
+	if ((!IsProcessInJob(pi.hProcess, s->job, &in) || !in) &&
+	    !AssignProcessToJobObject(s->job, pi.hProcess)) {
+		rc = win_fail("AssignProcessToJobObject");
+		TerminateProcess(pi.hProcess, KILL_CODE);
+		WaitForSingleObject(pi.hProcess, 5000);
+		CloseHandle(pi.hThread);
+		CloseHandle(pi.hProcess);
+		return rc;
+	}
 	ResumeThread(pi.hThread);
 	CloseHandle(pi.hThread);
 	s->proc[index] = pi.hProcess;
