@@ -1,4 +1,6 @@
 /* rf_barrier: argument checks and the choice of transport (SPEC §4). */
+#include <string.h>
+
 #include "internal.h"
 
 int rf_barrier(rf_world *w, enum rf_mode mode, int64_t timeout_ns)
@@ -10,7 +12,7 @@ int rf_barrier(rf_world *w, enum rf_mode mode, int64_t timeout_ns)
 	int ab = rf_world_aborted(w);
 	if (ab)
 		return ab;
-	int64_t deadline = rf_deadline(timeout_ns);
+	int64_t deadline = rf_os_deadline(timeout_ns);
 	int rc;
 	switch (w->transport) {
 	case RF_TRANSPORT_SHM:
@@ -47,6 +49,27 @@ void rf_stats_round(struct rf_world *w, enum rf_mode mode, bool handshake, int64
 uint64_t rf_barrier_rounds(const rf_world *w)
 {
 	return w->rounds_done;
+}
+
+static const char *const transport_names[] = {
+	[RF_TRANSPORT_SHM] = "shm",
+	[RF_TRANSPORT_COORDINATOR] = "coordinator",
+};
+
+const char *rf_transport_name(enum rf_transport t)
+{
+	return (unsigned)t < sizeof transport_names / sizeof transport_names[0] ? transport_names[t]
+										    : "?";
+}
+
+int rf_transport_parse(const char *name, enum rf_transport *out)
+{
+	for (unsigned t = 0; name && t < sizeof transport_names / sizeof transport_names[0]; t++)
+		if (strcmp(name, transport_names[t]) == 0) {
+			*out = (enum rf_transport)t;
+			return 0;
+		}
+	return RF_EINVAL;
 }
 
 const char *rf_mode_name(enum rf_mode mode)

@@ -83,7 +83,7 @@ static uint64_t lowest_progress(struct rf_world *w, uint32_t p, bool processed, 
 		/* Only running readers count: one still starting (or gone) must
 		 * never hold the handshake forever. acquire: pairs with attach. */
 		if (q == p || atomic_load_explicit(&w->part[q].state, memory_order_acquire) !=
-				      RF_PS_RUNNING)
+				      RF_PART_RUNNING)
 			continue;
 		const struct rf_seg_progress *pr = rf_progress(w, p, q);
 		/* acquire: a reader's progress covers the records (and, for

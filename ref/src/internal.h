@@ -25,7 +25,7 @@
 
 #define RF_MAGIC 0x434e4546474e4952ull /* "RINGFENC" little-endian */
 #define RF_CACHELINE 64u
-#define RF_NAME_PREFIX "rf-"
+#define RF_NAME_PREFIX RF_OS_SEGMENT_PREFIX
 #define RF_DEFAULT_CAPACITY (64u * 1024u)
 #define RF_DEFAULT_MAX_RECORD 4096u
 #define RF_REC_ALIGN 16u
@@ -42,7 +42,6 @@
 #define RF_YIELD_NS (200ll * 1000ll)
 
 enum rf_world_state { RF_WS_STARTING = 0, RF_WS_READY = 1 };
-enum rf_part_state { RF_PS_EMPTY = 0, RF_PS_ATTACHING = 1, RF_PS_RUNNING = 2, RF_PS_DETACHED = 3 };
 
 /* Library record types (>= RF_TYPE_RESERVED). */
 enum { RF_TYPE_PAD = 0xFFFFu, RF_TYPE_ARRIVAL = 0xFFF0u, RF_TYPE_COMPLETE = 0xFFF1u };
@@ -214,8 +213,6 @@ uint16_t rf_rec_check(const struct rf_rec_hdr *h, uint64_t pos);
 typedef int (*rf_cond_fn)(struct rf_world *w, void *arg);
 enum { RF_WAIT_NOPOLL = 1 }; /* start-up waits: records must wait for the handler */
 int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns, int flags);
-/* Deadline for a relative timeout (RF_FOREVER stays forever). */
-int64_t rf_deadline(int64_t timeout_ns);
 /* Wakes every participant that sleeps (after a change they may wait for). */
 void rf_wake_all(struct rf_world *w);
 /* Wakes participant `who` if it sleeps. */

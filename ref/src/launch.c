@@ -54,7 +54,7 @@ static int launch_worker(rf_world **out)
 		return rc;
 	rc = rf_os_lifeline_open(w);
 	if (rc == 0)
-		rc = rf_wait(w, ready_cond, NULL, rf_deadline(timeout), RF_WAIT_NOPOLL);
+		rc = rf_wait(w, ready_cond, NULL, rf_os_deadline(timeout), RF_WAIT_NOPOLL);
 	if (rc) {
 		rf_world_close(w);
 		return rc;
@@ -123,7 +123,7 @@ int rf_launch(const struct rf_launch_opts *opts, rf_world **out)
 	if (rc == 0)
 		rc = rf_os_watch_start(w);
 	if (rc == 0)
-		rc = rf_wait(w, all_attached_cond, NULL, rf_deadline(timeout), RF_WAIT_NOPOLL);
+		rc = rf_wait(w, all_attached_cond, NULL, rf_os_deadline(timeout), RF_WAIT_NOPOLL);
 	if (rc == 0) {
 		rf_os_shm_unlink(w->name);
 		w->named = false;

@@ -1,5 +1,6 @@
 /* The platform seam: everything that differs between operating systems.
- * One implementation file per seam: shm_*.c, park_*.c, spawn_*.c, os_*.c.
+ * One implementation file per seam: shm_*.c, park_*.c, spawn_*.c, fence_*.c;
+ * what the tests and tools need as well lives in the support library.
  * The rest of ref/src is platform-free C11. */
 #ifndef RF_PLATFORM_H
 #define RF_PLATFORM_H
@@ -9,22 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rf_os.h"
+
 struct rf_world;
 
-/* --- os_*.c: clock, processes, CPUs ------------------------------------- */
+/* Clock, processes, CPUs, segment names: the support library (rf_os.h). */
 
-/* Monotonic time in nanoseconds. */
-int64_t rf_os_now_ns(void);
-/* This process's id. */
-long rf_os_pid(void);
-/* False only when `pid` certainly no longer exists. */
-bool rf_os_pid_alive(long pid);
-/* Online CPUs usable by this process (>= 1). */
-uint32_t rf_os_ncpus(void);
-/* Gives up the CPU to another runnable thread, if any. */
-void rf_os_yield(void);
-/* 64 random bits, different in every call and process (not cryptographic). */
-uint64_t rf_os_random64(void);
+/* --- fence_*.c: asymmetric fences ------------------------------------------- */
+
 /* Asymmetric fences (as liburcu's membarrier flavour): once a process is
  * registered, a waker may order its store before its load of the sleeper
  * flags with a compiler barrier only, because every sleeper runs
@@ -34,8 +27,6 @@ uint64_t rf_os_random64(void);
 bool rf_os_fence_register(void);
 /* The sleeper's half: a full barrier on all registered processes' CPUs. */
 void rf_os_heavy_fence(void);
-/* A path that re-executes this program (the workers' default program). */
-const char *rf_os_self_exe(void);
 
 /* A pause inside spin loops: lets the sibling hyperthread run. */
 static inline void rf_os_cpu_relax(void)
@@ -57,9 +48,6 @@ int rf_os_shm_open(const char *name, void **addr, size_t *size);
 void rf_os_shm_unmap(void *addr, size_t size);
 /* Removes the name; the memory lives on while mapped. */
 int rf_os_shm_unlink(const char *name);
-/* Calls visit(name) for every ringfence segment name on the machine (none
- * where a name cannot outlive its last process, as on Windows). */
-int rf_os_shm_each(void (*visit)(const char *name, void *ctx), void *ctx);
 
 /* --- park_*.c: sleeping on a participant's doorbell ---------------------- */
 

@@ -26,7 +26,7 @@ static uint64_t refresh_free_until(struct rf_world *w)
 		uint64_t r = atomic_load_explicit(&rf_progress(w, w->self, q)->received,
 						  memory_order_acquire);
 		if (r < low && atomic_load_explicit(&w->part[q].state, memory_order_relaxed) !=
-				       RF_PS_DETACHED)
+				       RF_PART_DETACHED)
 			low = r;
 	}
 	w->free_until = low + w->capacity;
@@ -51,7 +51,7 @@ int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *
 		if (timeout_ns == RF_NONBLOCK)
 			return RF_EAGAIN;
 		/* The clock is read only when we must wait: not on the hot path. */
-		int rc = rf_wait(w, space_for, &end, rf_deadline(timeout_ns), 0);
+		int rc = rf_wait(w, space_for, &end, rf_os_deadline(timeout_ns), 0);
 		if (rc)
 			return rc;
 	}

@@ -1,5 +1,4 @@
 /* Named shared memory with POSIX shm_open (segments live in /dev/shm). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -81,24 +80,4 @@ int rf_os_shm_unlink(const char *name)
 	if (shm_unlink(name) == 0)
 		return 0;
 	return errno == ENOENT ? RF_ENOENT : RF_ESYS;
-}
-
-int rf_os_shm_each(void (*visit)(const char *name, void *ctx), void *ctx)
-{
-	DIR *d = opendir("/dev/shm");
-	if (!d)
-		return errno == ENOENT ? 0 : RF_ESYS;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, RF_NAME_PREFIX, strlen(RF_NAME_PREFIX)) != 0)
-			continue;
-		char name[RF_NAME_MAX + 2];
-		if (strlen(e->d_name) >= RF_NAME_MAX)
-			continue;
-		name[0] = '/';
-		strcpy(name + 1, e->d_name);
-		visit(name, ctx);
-	}
-	closedir(d);
-	return 0;
 }

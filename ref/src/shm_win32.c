@@ -5,7 +5,7 @@
  * the creator keeps its handle until rf_os_shm_unlink, and "unlink" means
  * closing it: the name is gone once attachers have closed theirs too (they
  * close right after mapping). Nothing outlives its last process, so there
- * is never a stale segment to sweep and rf_os_shm_each visits nothing (there
+ * is never a stale segment to sweep and rf_os_segments_each visits nothing (there
  * is no directory of mappings to list either). */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
@@ -155,12 +155,5 @@ int rf_os_shm_unlink(const char *name)
 		return RF_ENOENT;
 	CloseHandle(found->h);
 	free(found);
-	return 0;
-}
-
-int rf_os_shm_each(void (*visit)(const char *name, void *ctx), void *ctx)
-{
-	(void)visit;
-	(void)ctx;
 	return 0;
 }

@@ -73,7 +73,7 @@ int rf_snapshot_print(const struct rf_snapshot *s, FILE *out)
 		return RF_EINVAL;
 	static const char *states[] = {"empty", "attaching", "running", "detached"};
 	fprintf(out, "world snapshot by participant %u (%s transport): %llu rounds completed%s%s\n",
-		s->self, s->transport == RF_TRANSPORT_COORDINATOR ? "coordinator" : "shm",
+		s->self, rf_transport_name((enum rf_transport)s->transport),
 		(unsigned long long)s->completed_rounds, s->aborted ? ", aborted: " : "",
 		s->aborted ? rf_strerror(s->aborted) : "");
 	for (int m = 0; m < 3; m++)

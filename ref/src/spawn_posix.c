@@ -154,7 +154,7 @@ static bool reaped(struct rf_world *w, uint32_t i, int status)
 	s->pidfd[i] = -1;
 	/* acquire: DETACHED was released after the worker's last round */
 	bool detached = atomic_load_explicit(&w->part[i].state, memory_order_acquire) ==
-			RF_PS_DETACHED;
+			RF_PART_DETACHED;
 	return !detached || WIFSIGNALED(status);
 }
 

@@ -287,7 +287,7 @@ static bool reaped(struct rf_world *w, uint32_t i)
 	s->reaped[i] = true;
 	/* acquire: DETACHED was released after the worker's last round */
 	bool detached = atomic_load_explicit(&w->part[i].state, memory_order_acquire) ==
-			RF_PS_DETACHED;
+			RF_PART_DETACHED;
 	/* An NTSTATUS error code is a crash or a kill: Windows' "signal". */
 	return !detached || code >= 0xC0000000u;
 }

@@ -10,14 +10,6 @@
  * global barrier and the frequent waker gets away with a compiler barrier. */
 #include "internal.h"
 
-int64_t rf_deadline(int64_t timeout_ns)
-{
-	if (timeout_ns <= 0)
-		return timeout_ns;
-	int64_t now = rf_os_now_ns();
-	return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-}
-
 /* The waker's half of the Dekker pattern: our store (new data, progress,
  * completion) before our load of the sleeper flags. With asymmetric fences
  * the sleeper pays for it (rf_os_heavy_fence) and a compiler barrier is
@@ -72,11 +64,11 @@ int rf_check_peers(struct rf_world *w)
 		/* A peer closes (DETACHED) before it exits: the state is read
 		 * again after the death, or a peer that left cleanly between our
 		 * two reads would count as dead. */
-		bool dead = st == RF_PS_RUNNING && pid > 0 && !rf_os_pid_alive(pid) &&
+		bool dead = st == RF_PART_RUNNING && pid > 0 && !rf_os_pid_alive(pid) &&
 			    atomic_load_explicit(&w->part[p].state, memory_order_acquire) ==
-				    RF_PS_RUNNING;
+				    RF_PART_RUNNING;
 		/* A peer that left before entering our round will never enter it. */
-		bool gone = st == RF_PS_DETACHED &&
+		bool gone = st == RF_PART_DETACHED &&
 			    atomic_load_explicit(&w->part[p].round, memory_order_relaxed) < my_round;
 		if (dead || gone) {
 			rf_log(RF_LOG_WARN, "participant %u (pid %ld) %s", p, pid,

@@ -164,9 +164,9 @@ struct sweep_ctx {
 static void sweep_one(const char *name, void *arg)
 {
 	struct sweep_ctx *c = arg;
-	long pid = 0;
 	/* Only names we generate carry the creator's pid: rf-<pid>-... */
-	if (sscanf(name, "/" RF_NAME_PREFIX "%ld-", &pid) != 1 || pid <= 0 || rf_os_pid_alive(pid))
+	long pid = rf_os_segment_creator(name);
+	if (pid <= 0 || rf_os_pid_alive(pid))
 		return;
 	if (rf_os_shm_unlink(name) == 0) {
 		rf_log(RF_LOG_INFO, "swept %s (creator %ld is gone)", name, pid);
@@ -177,8 +177,7 @@ static void sweep_one(const char *name, void *arg)
 int rf_sweep(void)
 {
 	struct sweep_ctx c = {0};
-	int rc = rf_os_shm_each(sweep_one, &c);
-	return rc < 0 ? rc : c.removed;
+	return rf_os_segments_each(sweep_one, &c) < 0 ? RF_ESYS : c.removed;
 }
 
 int rf_world_create(const char *name, const struct rf_world_params *params, rf_world **out)
@@ -240,7 +239,7 @@ int rf_world_create(const char *name, const struct rf_world_params *params, rf_w
 	}
 	/* relaxed: the release store of the magic below publishes all of these */
 	atomic_store_explicit(&w->part[0].pid, rf_os_pid(), memory_order_relaxed);
-	atomic_store_explicit(&w->part[0].state, RF_PS_RUNNING, memory_order_relaxed);
+	atomic_store_explicit(&w->part[0].state, RF_PART_RUNNING, memory_order_relaxed);
 	atomic_store_explicit(&w->ctl->nattached, 1, memory_order_relaxed);
 	rf_barrier_shm_init(w);
 	/* release: an attacher that reads the magic sees a complete header */
@@ -304,10 +303,10 @@ int rf_world_attach(const char *name, uint32_t index, rf_world **out)
 	strcpy(w->name, name);
 	w->named = true;
 	rc = setup_handle(w, base, size, index);
-	uint32_t empty = RF_PS_EMPTY;
+	uint32_t empty = RF_PART_EMPTY;
 	/* acq_rel: claim the slot exactly once, even against a racing attacher */
 	if (rc == 0 && !atomic_compare_exchange_strong_explicit(&w->part[index].state, &empty,
-								RF_PS_ATTACHING, memory_order_acq_rel,
+								RF_PART_ATTACHING, memory_order_acq_rel,
 								memory_order_acquire))
 		rc = RF_EBUSY;
 	if (rc) {
@@ -317,7 +316,7 @@ int rf_world_attach(const char *name, uint32_t index, rf_world **out)
 	/* relaxed: published by the release on state below */
 	atomic_store_explicit(&w->part[index].pid, rf_os_pid(), memory_order_relaxed);
 	/* release: peers that see RUNNING see our pid */
-	atomic_store_explicit(&w->part[index].state, RF_PS_RUNNING, memory_order_release);
+	atomic_store_explicit(&w->part[index].state, RF_PART_RUNNING, memory_order_release);
 	/* acq_rel: the creator counts attachments to end its start-up wait */
 	atomic_fetch_add_explicit(&w->ctl->nattached, 1, memory_order_acq_rel);
 	rf_wake(w, 0);
@@ -330,7 +329,7 @@ int rf_world_close(rf_world *w)
 	if (!w)
 		return RF_EINVAL;
 	/* release: a peer that sees DETACHED sees everything we did before */
-	atomic_store_explicit(&w->part[w->self].state, RF_PS_DETACHED, memory_order_release);
+	atomic_store_explicit(&w->part[w->self].state, RF_PART_DETACHED, memory_order_release);
 	rf_wake_all(w);
 	int rc = 0;
 	if (w->creator) {

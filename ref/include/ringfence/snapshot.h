@@ -16,12 +16,20 @@
 extern "C" {
 #endif
 
+/* A participant's slot, from creation to the end of the world. */
+enum rf_part_state {
+	RF_PART_EMPTY = 0,     /* nobody has claimed it yet */
+	RF_PART_ATTACHING = 1, /* claimed, not yet reading its rings */
+	RF_PART_RUNNING = 2,   /* attached: a reader the fences wait for */
+	RF_PART_DETACHED = 3,  /* closed (or never to read again) */
+};
+
 struct rf_snapshot_participant {
 	uint64_t round;        /* rounds entered */
 	uint64_t entry_target; /* E_p: own ring's leading position at entry */
 	uint32_t mode;         /* mode of the latest entry */
 	bool arrived;          /* entered the world's current round */
-	uint32_t state;        /* 0 empty, 1 attaching, 2 running, 3 detached */
+	enum rf_part_state state;
 	long pid;
 };
 

@@ -30,6 +30,13 @@ enum rf_transport {
 	RF_TRANSPORT_COORDINATOR = 1, /* barrier as records via participant 0 */
 };
 
+/* The transport's name as tools spell it ("shm", "coordinator"); "?" for a
+ * value that names no transport. */
+const char *rf_transport_name(enum rf_transport t);
+/* Sets *out to the transport called `name`; 0, or RF_EINVAL (out untouched)
+ * for NULL or a name this library does not know. */
+int rf_transport_parse(const char *name, enum rf_transport *out);
+
 struct rf_world_params {
 	uint32_t nprocs;        /* P >= 2 */
 	uint32_t ring_capacity; /* bytes per outbound ring, power of two; 0 = 64 KiB */

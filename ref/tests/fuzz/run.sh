@@ -10,7 +10,7 @@ shift 3
 mkdir -p "$out/corpus"
 clang -std=c11 -g -O1 -D_GNU_SOURCE -DRF_VERSION_STRING='"fuzz"' \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$src/ref/include" -I"$src/ref/src" \
+	-I"$src/ref/include" -I"$src/ref/src" -I"$src/ref/support" \
 	"$src/ref/tests/fuzz/fuzz_parse.c" "$@" \
 	$(pkg-config --cflags --libs hwloc) -lpthread -lrt -o "$out/fuzz_parse"
 exec "$out/fuzz_parse" -runs="$runs" -max_len=20000 -seed=1 -print_final_stats=1 \

@@ -1,0 +1,277 @@
+/* The support library on POSIX (Linux first; other systems lose only the
+ * pidfd and PR_SET_PDEATHSIG refinements). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "rf_os.h"
+
+extern char **environ;
+
+int64_t rf_os_now_ns(void)
+{
+	struct timespec ts;
+	/* CLOCK_MONOTONIC is system-wide: stamps compare between processes */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void rf_os_sleep_ns(int64_t ns)
+{
+	if (ns <= 0)
+		return;
+	struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int64_t rf_os_deadline(int64_t timeout_ns)
+{
+	if (timeout_ns <= 0)
+		return timeout_ns;
+	int64_t now = rf_os_now_ns();
+	return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+}
+
+long rf_os_pid(void)
+{
+	return (long)getpid();
+}
+
+bool rf_os_pid_alive(long pid)
+{
+	if (pid <= 0)
+		return false;
+#ifdef SYS_pidfd_open
+	/* A killed process stays a zombie until its parent reaps it, and kill(0)
+	 * still finds a zombie; its pidfd, though, is readable as soon as it has
+	 * exited. Peers are often not our children, and their parent may be slow
+	 * to reap or dead itself. */
+	int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (fd >= 0) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int n = poll(&p, 1, 0);
+		close(fd);
+		return n == 0;
+	}
+	if (errno == ESRCH)
+		return false;
+#endif
+	/* EPERM means it exists but is not ours: still alive. */
+	return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
+uint32_t rf_os_ncpus(void)
+{
+#ifdef CPU_COUNT
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (uint32_t)CPU_COUNT(&set);
+#endif
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (uint32_t)n : 1u;
+}
+
+void rf_os_yield(void)
+{
+	sched_yield();
+}
+
+const char *rf_os_self_exe(void)
+{
+	/* Linux; the path stays valid even if the file was renamed since. */
+	return "/proc/self/exe";
+}
+
+uint64_t rf_os_random64(void)
+{
+	static _Atomic uint64_t counter;
+	/* relaxed: only uniqueness within the process matters */
+	uint64_t x = atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed);
+	x ^= (uint64_t)rf_os_now_ns() * 0x9E3779B97F4A7C15ull;
+	x ^= (uint64_t)getpid() << 32;
+	return rf_os_splitmix64(&x);
+}
+
+int rf_os_segments_each(void (*visit)(const char *name, void *ctx), void *ctx)
+{
+	DIR *d = opendir("/dev/shm");
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, RF_OS_SEGMENT_PREFIX, strlen(RF_OS_SEGMENT_PREFIX)) != 0)
+			continue;
+		char name[sizeof e->d_name + 2];
+		snprintf(name, sizeof name, "/%s", e->d_name);
+		visit(name, ctx);
+	}
+	closedir(d);
+	return 0;
+}
+
+long rf_os_segment_creator(const char *name)
+{
+	long pid = 0;
+	if (!name || sscanf(name, "/" RF_OS_SEGMENT_PREFIX "%ld-", &pid) != 1 || pid <= 0)
+		return 0;
+	return pid;
+}
+
+int rf_os_segment_remove(const char *name)
+{
+	return shm_unlink(name);
+}
+
+/* --- starting a process ---------------------------------------------------------- */
+
+/* Our environment with `var` ("NAME=value") replacing any NAME; NULL on ENOMEM. */
+static char **child_env(const char *var)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **envp = calloc(n + 2, sizeof *envp);
+	if (!envp)
+		return NULL;
+	const char *eq = var ? strchr(var, '=') : NULL;
+	size_t name_len = eq ? (size_t)(eq - var) + 1 : 0;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!name_len || strncmp(environ[i], var, name_len) != 0)
+			envp[k++] = environ[i];
+	if (var)
+		envp[k++] = (char *)var;
+	envp[k] = NULL;
+	return envp;
+}
+
+int rf_os_child_start(const struct rf_os_start *how, struct rf_os_child *c)
+{
+	memset(c, 0, sizeof *c);
+	/* Everything the child needs is prepared before fork: after it, only
+	 * async-signal-safe calls. */
+	char **envp = child_env(how->env);
+	if (!envp)
+		return -1;
+	sigset_t none;
+	sigemptyset(&none);
+	pid_t parent = getpid();
+	int keep = (int)how->inherit;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = errno;
+		free(envp);
+		errno = err;
+		return -1;
+	}
+	if (pid == 0) {
+#ifdef __linux__
+		/* Dies with its parent even by SIGKILL; the check closes the race
+		 * where the parent died before the prctl. */
+		if (how->die_with_us) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(127);
+		}
+#endif
+		(void)parent;
+		if (keep >= 0)
+			fcntl(keep, F_SETFD, 0); /* across exec, whatever its flags */
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(how->program, how->argv, envp);
+		_exit(127);
+	}
+	free(envp);
+	c->pid = pid;
+	return 0;
+}
+
+static bool reap(struct rf_os_child *c, int options)
+{
+	for (;;) {
+		int status = 0;
+		pid_t r = waitpid((pid_t)c->pid, &status, options);
+		if (r == (pid_t)c->pid) {
+			c->status = status;
+			return c->reaped = true;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == ECHILD) {
+			/* someone else reaped it (SIGCHLD ignored or waitpid(-1)) */
+			c->status = 0;
+			return c->reaped = true;
+		}
+		return false;
+	}
+}
+
+int rf_os_child_wait(struct rf_os_child *c, int64_t timeout_ns)
+{
+	if (c->reaped || c->pid <= 0)
+		return 1;
+	if (timeout_ns < 0)
+		return reap(c, 0);
+	int64_t deadline = rf_os_deadline(timeout_ns);
+	for (;;) {
+		if (reap(c, WNOHANG))
+			return 1;
+		int64_t left = deadline - rf_os_now_ns();
+		if (left <= 0)
+			return 0;
+		rf_os_sleep_ns(left < 1000000 ? left : 1000000);
+	}
+}
+
+void rf_os_child_kill(struct rf_os_child *c)
+{
+	if (c->pid > 0 && !c->reaped)
+		kill((pid_t)c->pid, SIGKILL);
+}
+
+bool rf_os_child_killed(const struct rf_os_child *c)
+{
+	return c->reaped && WIFSIGNALED(c->status);
+}
+
+int rf_os_child_exit_code(const struct rf_os_child *c)
+{
+	return c->reaped && WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
+}
+
+void rf_os_child_close(struct rf_os_child *c)
+{
+	c->handle = NULL;
+}
+
+void *rf_os_job_create(void)
+{
+	return NULL;
+}
+
+int rf_os_job_count(void *job)
+{
+	(void)job;
+	return 0;
+}
+
+void rf_os_job_close(void *job)
+{
+	(void)job;
+}

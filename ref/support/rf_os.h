@@ -1,0 +1,117 @@
+/* The internal support library: what every part of ringfence asks of the
+ * operating system (the library, its tests, rf-bench and rf-soak), each
+ * written once, so that they all agree on it — one clock, one rule for
+ * whether a process is alive, one seeded random stream, one list of
+ * segments, one way to start a process that dies with its parent.
+ *
+ * Not installed and not part of the public API: it is compiled into the
+ * library (ref/CMakeLists.txt) and linked by the project's own programs.
+ * One implementation per platform: os_posix.c, os_win32.c. */
+#ifndef RF_OS_H
+#define RF_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* --- time ------------------------------------------------------------------ */
+
+/* Monotonic time in nanoseconds, system-wide: comparable between processes. */
+int64_t rf_os_now_ns(void);
+/* Sleeps at least ns nanoseconds (interruptions resume the sleep). */
+void rf_os_sleep_ns(int64_t ns);
+/* Absolute deadline for a relative timeout: <= 0 stays as it is (a poll),
+ * and a sum past INT64_MAX saturates to INT64_MAX (forever). */
+int64_t rf_os_deadline(int64_t timeout_ns);
+
+/* --- processes and CPUs -------------------------------------------------------- */
+
+/* This process's id. */
+long rf_os_pid(void);
+/* False only when `pid` has certainly exited. A zombie has exited: it is
+ * dead here, although kill(pid, 0) still finds it. A process we may not
+ * signal (EPERM) is alive. */
+bool rf_os_pid_alive(long pid);
+/* Online CPUs usable by this process (>= 1). */
+uint32_t rf_os_ncpus(void);
+/* Gives up the CPU to another runnable thread, if any. */
+void rf_os_yield(void);
+/* A path that re-executes this program (UTF-8). */
+const char *rf_os_self_exe(void);
+
+/* --- random numbers -------------------------------------------------------------- */
+
+/* splitmix64: the same seed gives the same stream in every process and on
+ * every platform; the soak, the tests and the benchmarks draw from it. */
+static inline uint64_t rf_os_splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+/* 64 bits that differ in every call and process (not cryptographic). */
+uint64_t rf_os_random64(void);
+
+/* --- segments ---------------------------------------------------------------------- */
+
+/* Every ringfence segment name is "/rf-<creator pid>-...". */
+#define RF_OS_SEGMENT_PREFIX "rf-"
+/* Calls visit("/rf-...") for every ringfence segment on the machine; 0, or
+ * -1 if they cannot be listed. Where a name cannot outlive its last process
+ * (Windows) there is nothing to list. */
+int rf_os_segments_each(void (*visit)(const char *name, void *ctx), void *ctx);
+/* The creator pid a segment name carries, or 0 if it is not one of ours. */
+long rf_os_segment_creator(const char *name);
+/* Removes a segment name; 0, or -1 (errno set on POSIX). */
+int rf_os_segment_remove(const char *name);
+
+/* --- starting a process ---------------------------------------------------------------- */
+
+/* A child started by rf_os_child_start. */
+struct rf_os_child {
+	long pid;
+	void *handle; /* Windows: the process handle; NULL elsewhere */
+	bool reaped;
+	int status;   /* once reaped: exit status (POSIX wait status) or exit code */
+};
+
+/* How to start one. */
+struct rf_os_start {
+	const char *program;  /* path of the executable (rf_os_self_exe() for ourselves) */
+	char *const *argv;    /* argv[0] first, NULL-terminated */
+	const char *env;      /* "NAME=value": set in the child, replacing any NAME; or NULL */
+	intptr_t inherit;     /* a descriptor (POSIX) or inheritable HANDLE (Windows) the
+			       * child keeps; -1 for none */
+	bool die_with_us;     /* the child is killed when this process dies, however it
+			       * dies: PR_SET_PDEATHSIG on Linux, born inside a kill-on-close
+			       * job on Windows */
+	void *job;            /* Windows: the job (rf_os_job_create) when die_with_us;
+			       * ignored elsewhere */
+};
+
+/* Starts a child; 0, or -1 with errno (POSIX) or GetLastError() (Windows)
+ * telling why: the caller words the message. */
+int rf_os_child_start(const struct rf_os_start *how, struct rf_os_child *c);
+/* Waits up to timeout_ns (< 0: forever) for the child to end; 1 if it ended
+ * (c->status then holds how), 0 if it still runs. A child reaped by someone
+ * else (SIGCHLD ignored) counts as ended with status 0. */
+int rf_os_child_wait(struct rf_os_child *c, int64_t timeout_ns);
+/* Kills the child (SIGKILL / TerminateProcess); harmless once it ended. */
+void rf_os_child_kill(struct rf_os_child *c);
+/* True when a reaped child was killed by a signal or (Windows) terminated. */
+bool rf_os_child_killed(const struct rf_os_child *c);
+/* Exit code of a child that exited normally, or -1 when it was killed. */
+int rf_os_child_exit_code(const struct rf_os_child *c);
+/* Releases the child's handle; does not wait or kill. */
+void rf_os_child_close(struct rf_os_child *c);
+
+/* Windows: a job whose processes all die when its last handle closes (the
+ * creator's death closes it); NULL elsewhere, where die_with_us needs none. */
+void *rf_os_job_create(void);
+/* Processes still running in a job (Windows); 0 elsewhere. */
+int rf_os_job_count(void *job);
+/* Closes a job handle (killing its processes if it was the last one). */
+void rf_os_job_close(void *job);
+
+#endif
