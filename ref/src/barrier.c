@@ -1,7 +1,48 @@
-/* rf_barrier: argument checks and the choice of transport (SPEC §4). */
+/* rf_barrier (SPEC §4): argument checks, the entry every transport publishes,
+ * and the table that chooses the transport once per world. A transport is a
+ * row of the table (struct rf_barrier_ops, barrier_impl.h); it knows nothing
+ * of its siblings, and the ring knows nothing of any of them. */
+#include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "barrier_impl.h"
+
+static const struct rf_barrier_ops *const table[] = {
+	[RF_TRANSPORT_SHM] = &rf_barrier_shm_ops,
+	[RF_TRANSPORT_COORDINATOR] = &rf_barrier_coordinator_ops,
+};
+
+static const char *const transport_names[] = {
+	[RF_TRANSPORT_SHM] = "shm",
+	[RF_TRANSPORT_COORDINATOR] = "coordinator",
+};
+
+#define NTRANSPORTS (sizeof table / sizeof table[0])
+
+int rf_barrier_init(struct rf_world *w)
+{
+	if ((unsigned)w->transport >= NTRANSPORTS)
+		return RF_EINVAL;
+	const struct rf_barrier_ops *ops = table[w->transport];
+	w->barrier_ops = ops;
+	w->hooks = (struct rf_ring_hooks){.library_record = ops->on_record,
+					  .received = ops->on_received,
+					  .drained = ops->on_drained};
+	return ops->init(w);
+}
+
+void rf_barrier_fini(struct rf_world *w)
+{
+	if (w->barrier_ops)
+		w->barrier_ops->fini(w);
+	w->barrier_ops = NULL;
+}
+
+void rf_barrier_segment_init(struct rf_world *w)
+{
+	if (w->barrier_ops->segment_init)
+		w->barrier_ops->segment_init(w);
+}
 
 int rf_barrier(rf_world *w, enum rf_mode mode, int64_t timeout_ns)
 {
@@ -12,17 +53,13 @@ int rf_barrier(rf_world *w, enum rf_mode mode, int64_t timeout_ns)
 	int ab = rf_world_aborted(w);
 	if (ab)
 		return ab;
-	int64_t deadline = rf_os_deadline(timeout_ns);
-	int rc;
-	switch (w->transport) {
-	case RF_TRANSPORT_SHM:
-		rc = rf_barrier_shm(w, mode, deadline);
-		break;
-	case RF_TRANSPORT_COORDINATOR:
-		rc = rf_barrier_coord(w, mode, deadline);
-		break;
-	default:
-		return RF_EINVAL;
+	uint64_t R = w->rounds_done + 1;
+	rf_round_enter(w, R, mode);
+	int32_t status = 0;
+	int rc = w->barrier_ops->enter(w, R, mode, rf_os_deadline(timeout_ns), &status);
+	if (rc == 0) {
+		w->rounds_done = R;
+		return status;
 	}
 	/* Our arrival is counted but the round cannot finish without us: release
 	 * everyone rather than leave them waiting for a round that is gone. */
@@ -31,19 +68,10 @@ int rf_barrier(rf_world *w, enum rf_mode mode, int64_t timeout_ns)
 	return rc;
 }
 
-void rf_stats_round(struct rf_world *w, enum rf_mode mode, bool handshake, int64_t wait_ns)
+void rf_barrier_set_trace(rf_world *w, rf_trace_fn fn, void *ctx)
 {
-	/* relaxed: one writer per round (the completer); snapshots are hints
-	 * published by the release of completed_rounds that follows */
-	struct rf_seg_stats *st = &w->ctl->stats[mode];
-	atomic_fetch_add_explicit(&st->rounds, 1, memory_order_relaxed);
-	if (!handshake)
-		return;
-	uint64_t ns = wait_ns > 0 ? (uint64_t)wait_ns : 0;
-	atomic_fetch_add_explicit(&st->handshakes, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&st->wait_total_ns, ns, memory_order_relaxed);
-	if (ns > atomic_load_explicit(&st->wait_max_ns, memory_order_relaxed))
-		atomic_store_explicit(&st->wait_max_ns, ns, memory_order_relaxed);
+	w->trace = fn;
+	w->trace_ctx = ctx;
 }
 
 uint64_t rf_barrier_rounds(const rf_world *w)
@@ -51,20 +79,14 @@ uint64_t rf_barrier_rounds(const rf_world *w)
 	return w->rounds_done;
 }
 
-static const char *const transport_names[] = {
-	[RF_TRANSPORT_SHM] = "shm",
-	[RF_TRANSPORT_COORDINATOR] = "coordinator",
-};
-
 const char *rf_transport_name(enum rf_transport t)
 {
-	return (unsigned)t < sizeof transport_names / sizeof transport_names[0] ? transport_names[t]
-										    : "?";
+	return (unsigned)t < NTRANSPORTS ? transport_names[t] : "?";
 }
 
 int rf_transport_parse(const char *name, enum rf_transport *out)
 {
-	for (unsigned t = 0; name && t < sizeof transport_names / sizeof transport_names[0]; t++)
+	for (unsigned t = 0; name && t < NTRANSPORTS; t++)
 		if (strcmp(name, transport_names[t]) == 0) {
 			*out = (enum rf_transport)t;
 			return 0;

@@ -13,9 +13,27 @@
  * record {R, status} on its ring, which every participant waits for while
  * polling, so the readers the handshake waits on keep moving. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "barrier_impl.h"
+
+/* Participant 0 collects round `round`; everyone tracks completions. */
+struct rf_barrier_state {
+	uint64_t round;
+	uint32_t arrived;
+	uint32_t modes;         /* bit per mode seen this round */
+	uint64_t *entry;        /* [p]: E_p, UINT64_MAX until p arrives */
+	uint8_t *fence;         /* [p]: fence required */
+	struct rf_handshake_row *rows;
+	bool pending;           /* all arrived: completion deferred */
+	bool traced;            /* rows captured for this round */
+	bool trace_log;         /* RF_TRACE_HANDSHAKE=1 */
+	int64_t last_arrival_ns;
+	/* Every participant: the latest completion record seen. */
+	uint64_t done;
+	int32_t status;
+};
 
 struct arrival {
 	uint64_t round;
@@ -33,29 +51,30 @@ struct completion {
 /* Coordinator: records one arrival (its own or one from a record). */
 static int arrive(struct rf_world *w, uint32_t p, const struct arrival *a)
 {
+	struct rf_barrier_state *c = w->barrier;
 	/* entry[p] is UINT64_MAX until p arrives: a second arrival is a violation */
-	if (a->round != w->coord.round || a->mode > RF_PROCESSING_FENCE ||
-	    w->coord.entry[p] != UINT64_MAX) {
+	if (a->round != c->round || a->mode > RF_PROCESSING_FENCE ||
+	    c->entry[p] != UINT64_MAX) {
 		rf_log(RF_LOG_ERROR, "arrival of %u for round %llu (mode %u) while collecting %llu", p,
-		       (unsigned long long)a->round, a->mode, (unsigned long long)w->coord.round);
+		       (unsigned long long)a->round, a->mode, (unsigned long long)c->round);
 		return RF_ECORRUPT;
 	}
-	w->coord.entry[p] = a->entry;
-	w->coord.fence[p] = (uint8_t)(a->fence != 0);
-	w->coord.modes |= 1u << a->mode;
-	if (++w->coord.arrived == w->nprocs) {
+	c->entry[p] = a->entry;
+	c->fence[p] = (uint8_t)(a->fence != 0);
+	c->modes |= 1u << a->mode;
+	if (++c->arrived == w->nprocs) {
 		/* Deferred: completing here would block the reader inside delivery. */
-		w->coord.pending = true;
-		w->coord.traced = false;
-		w->coord.last_arrival_ns = rf_os_now_ns();
+		c->pending = true;
+		c->traced = false;
+		c->last_arrival_ns = rf_os_now_ns();
 	}
 	return 0;
 }
 
-int rf_coord_on_record(struct rf_world *w, const struct rf_record *rec)
+/* Delivery hands over our records: arrivals (participant 0) and completions. */
+static int on_record(struct rf_world *w, const struct rf_record *rec)
 {
-	if (w->transport != RF_TRANSPORT_COORDINATOR)
-		return RF_ECORRUPT;
+	struct rf_barrier_state *c = w->barrier;
 	if (rec->type == RF_TYPE_ARRIVAL && w->self == 0 && rec->len == sizeof(struct arrival)) {
 		struct arrival a;
 		memcpy(&a, rec->payload, sizeof a);
@@ -63,75 +82,30 @@ int rf_coord_on_record(struct rf_world *w, const struct rf_record *rec)
 	}
 	if (rec->type == RF_TYPE_COMPLETE && rec->sender == 0 &&
 	    rec->len == sizeof(struct completion)) {
-		struct completion c;
-		memcpy(&c, rec->payload, sizeof c);
-		if (c.round != w->coord.done + 1)
+		struct completion done;
+		memcpy(&done, rec->payload, sizeof done);
+		if (done.round != c->done + 1)
 			return RF_ECORRUPT;
-		w->coord.done = c.round;
-		w->coord.status = c.status;
+		c->done = done.round;
+		c->status = done.status;
 		return 0;
 	}
 	return RF_ECORRUPT;
 }
 
-/* Lowest progress of a running reader of ring p; *slowest names it. */
-static uint64_t lowest_progress(struct rf_world *w, uint32_t p, bool processed, uint32_t *slowest)
-{
-	uint64_t low = UINT64_MAX;
-	*slowest = p;
-	for (uint32_t q = 0; q < w->nprocs; q++) {
-		/* Only running readers count: one still starting (or gone) must
-		 * never hold the handshake forever. acquire: pairs with attach. */
-		if (q == p || atomic_load_explicit(&w->part[q].state, memory_order_acquire) !=
-				      RF_PART_RUNNING)
-			continue;
-		const struct rf_seg_progress *pr = rf_progress(w, p, q);
-		/* acquire: a reader's progress covers the records (and, for
-		 * processed, the handler effects) before it */
-		uint64_t v = atomic_load_explicit(processed ? &pr->processed : &pr->received,
-						  memory_order_acquire);
-		if (v < low) {
-			low = v;
-			*slowest = q;
-		}
-	}
-	return low;
-}
-
-/* The remote-drain handshake: true once every running reader of every ring
- * has reached E_p. Captures the rows on its first look for the trace. */
-static bool drained_everywhere(struct rf_world *w, enum rf_mode mode)
-{
-	bool ok = true;
-	for (uint32_t p = 0; p < w->nprocs; p++) {
-		struct rf_handshake_row *row = &w->coord.rows[p];
-		uint32_t slowest;
-		uint64_t low = lowest_progress(w, p, mode == RF_PROCESSING_FENCE, &slowest);
-		if (!w->coord.traced)
-			*row = (struct rf_handshake_row){.participant = p,
-							 .fence_required = w->coord.fence[p],
-							 .entry_target = w->coord.entry[p],
-							 .observed = low == UINT64_MAX ? 0 : low,
-							 .slowest = slowest};
-		if (w->coord.fence[p] && low != UINT64_MAX && low < w->coord.entry[p])
-			ok = false;
-	}
-	w->coord.traced = true;
-	return ok;
-}
-
 static void trace(struct rf_world *w, enum rf_mode mode, int64_t wait_ns)
 {
-	struct rf_handshake hs = {.round = w->coord.round, .mode = mode, .nprocs = w->nprocs,
-				  .wait_ns = wait_ns, .rows = w->coord.rows};
-	if (w->coord.trace)
-		w->coord.trace(w->coord.trace_ctx, &hs);
-	if (!w->coord.trace_log)
+	struct rf_barrier_state *c = w->barrier;
+	struct rf_handshake hs = {.round = c->round, .mode = mode, .nprocs = w->nprocs,
+				  .wait_ns = wait_ns, .rows = c->rows};
+	if (w->trace)
+		w->trace(w->trace_ctx, &hs);
+	if (!c->trace_log)
 		return;
 	rf_log(RF_LOG_INFO, "handshake round %llu (%s): waited %lld ns on", (unsigned long long)hs.round,
 	       rf_mode_name(mode), (long long)wait_ns);
 	for (uint32_t p = 0; p < w->nprocs; p++) {
-		const struct rf_handshake_row *r = &w->coord.rows[p];
+		const struct rf_handshake_row *r = &c->rows[p];
 		rf_log(RF_LOG_INFO, "  participant %u fence %s entry target %llu observed %llu (reader %u)",
 		       r->participant, r->fence_required ? "yes" : "no",
 		       (unsigned long long)r->entry_target, (unsigned long long)r->observed, r->slowest);
@@ -142,77 +116,123 @@ static void trace(struct rf_world *w, enum rf_mode mode, int64_t wait_ns)
 static int serve(struct rf_world *w, void *arg)
 {
 	(void)arg;
-	if (!w->coord.pending)
+	struct rf_barrier_state *c = w->barrier;
+	if (!c->pending)
 		return 0;
-	uint32_t modes = w->coord.modes;
+	uint32_t modes = c->modes;
 	bool mixed = (modes & (modes - 1)) != 0;
 	enum rf_mode mode = (enum rf_mode)__builtin_ctz(modes);
-	bool fenced = !mixed && mode != RF_RENDEZVOUS;
-#ifdef RF_BROKEN_FENCE
-	fenced = false; /* test builds only: the oracles must catch this */
-#endif
-	if (fenced && !drained_everywhere(w, mode))
+	bool fenced = !mixed && rf_round_fenced(mode);
+	/* The remote-drain handshake: every running reader of every ring that
+	 * asked for a fence has reached its E_p. The first look keeps the
+	 * rows for the trace (what the handshake waited on). */
+	if (fenced && !rf_round_fence_holds(w, mode, c->entry, c->fence, true,
+					    c->traced ? NULL : c->rows)) {
+		c->traced = true;
 		return 0;
-	struct completion c = {.round = w->coord.round, .status = mixed ? RF_EMODE : 0};
-	int rc = rf_ring_write(w, RF_DEST_ALL, RF_TYPE_COMPLETE, &c, sizeof c, RF_NONBLOCK);
+	}
+	c->traced = true;
+	struct completion done = {.round = c->round, .status = mixed ? RF_EMODE : 0};
+	int rc = rf_ring_write(w, RF_DEST_ALL, RF_TYPE_COMPLETE, &done, sizeof done, RF_NONBLOCK);
 	if (rc == RF_EAGAIN)
 		return 0; /* our ring is full: readers are polling, try again */
 	if (rc)
 		return rc;
-	int64_t wait = rf_os_now_ns() - w->coord.last_arrival_ns;
+	int64_t wait = rf_os_now_ns() - c->last_arrival_ns;
 	if (fenced)
 		trace(w, mode, wait);
-	rf_stats_round(w, mode, fenced, wait);
-	w->coord.done = c.round;
-	w->coord.status = c.status;
+	rf_round_stats(w, mode, fenced, wait);
+	c->done = done.round;
+	c->status = done.status;
 	/* Ready for the next round before anyone can arrive for it. */
-	w->coord.pending = false;
-	w->coord.arrived = 0;
-	w->coord.modes = 0;
-	w->coord.round++;
+	c->pending = false;
+	c->arrived = 0;
+	c->modes = 0;
+	c->round++;
 	for (uint32_t p = 0; p < w->nprocs; p++)
-		w->coord.entry[p] = UINT64_MAX;
+		c->entry[p] = UINT64_MAX;
 	/* release: snapshots that see the count see the stats */
-	atomic_store_explicit(&w->ctl->completed_rounds, c.round, memory_order_release);
+	atomic_store_explicit(&w->ctl->completed_rounds, done.round, memory_order_release);
 	return 1;
 }
 
 static int completed(struct rf_world *w, void *arg)
 {
-	return w->coord.done >= *(const uint64_t *)arg;
+	return w->barrier->done >= *(const uint64_t *)arg;
 }
 
-int rf_barrier_coord(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns)
+static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
+		 int32_t *status)
 {
-	uint64_t R = w->rounds_done + 1;
-	struct rf_seg_part *me = &w->part[w->self];
 	struct arrival a = {.round = R, .entry = w->leading, .mode = (uint32_t)mode,
 			    .fence = mode != RF_RENDEZVOUS};
-	/* The same published entry as the shm transport, for snapshots. */
-	atomic_store_explicit(&me->entry_target, a.entry, memory_order_relaxed);
-	atomic_store_explicit(&me->mode, (uint32_t)mode, memory_order_relaxed);
-	/* release: a snapshot that sees round R sees E_p and mode */
-	atomic_store_explicit(&me->round, R, memory_order_release);
 	int rc;
 	if (w->self == 0) {
 		rc = arrive(w, 0, &a);
 		if (rc == 0)
-			rc = rf_wait(w, serve, NULL, deadline_ns, 0);
+			rc = rf_ring_wait(w, serve, NULL, deadline_ns);
 	} else {
-		int64_t left = deadline_ns == INT64_MAX ? RF_FOREVER : deadline_ns - rf_os_now_ns();
-		rc = left <= 0 ? RF_ETIMEDOUT
-			       : rf_ring_write(w, 0, RF_TYPE_ARRIVAL, &a, sizeof a, left);
+		rc = rf_ring_write(w, 0, RF_TYPE_ARRIVAL, &a, sizeof a, deadline_ns);
+		if (rc == RF_EAGAIN)
+			rc = RF_ETIMEDOUT; /* a zero timeout and a full ring */
 		if (rc == 0)
-			rc = rf_wait(w, completed, &R, deadline_ns, 0);
+			rc = rf_ring_wait(w, completed, &R, deadline_ns);
 	}
-	if (rc)
-		return rc;
-	w->rounds_done = R;
-	return w->coord.status;
+	*status = w->barrier->status;
+	return rc;
 }
 
-void rf_barrier_set_trace(rf_world *w, rf_trace_fn fn, void *ctx)
+/* A handler may take long: a coordinator waiting for a delivery fence must
+ * hear about `received` now, not when the handler returns. */
+static void on_received(struct rf_world *w, uint32_t ring, bool to_handler)
 {
-	w->coord.trace = fn;
-	w->coord.trace_ctx = ctx;
+	(void)ring;
+	if (to_handler && w->self != 0)
+		rf_wake(w, 0);
 }
+
+/* The coordinator may wait for exactly this progress (its handshake). */
+static void on_drained(struct rf_world *w, uint32_t ring)
+{
+	if (ring != 0 && w->self != 0)
+		rf_wake(w, 0);
+}
+
+static int init(struct rf_world *w)
+{
+	struct rf_barrier_state *c = calloc(1, sizeof *c);
+	w->barrier = c;
+	if (!c)
+		return RF_ENOMEM;
+	c->entry = calloc(w->nprocs, sizeof *c->entry);
+	c->fence = calloc(w->nprocs, sizeof *c->fence);
+	c->rows = calloc(w->nprocs, sizeof *c->rows);
+	if (!c->entry || !c->fence || !c->rows)
+		return RF_ENOMEM;
+	c->round = 1;
+	for (uint32_t p = 0; p < w->nprocs; p++)
+		c->entry[p] = UINT64_MAX; /* nobody has arrived */
+	c->trace_log = rf_knob_trace_handshake();
+	return 0;
+}
+
+static void fini(struct rf_world *w)
+{
+	struct rf_barrier_state *c = w->barrier;
+	if (c) {
+		free(c->entry);
+		free(c->fence);
+		free(c->rows);
+		free(c);
+	}
+	w->barrier = NULL;
+}
+
+const struct rf_barrier_ops rf_barrier_coordinator_ops = {
+	.init = init,
+	.fini = fini,
+	.enter = enter,
+	.on_record = on_record,
+	.on_received = on_received,
+	.on_drained = on_drained,
+};

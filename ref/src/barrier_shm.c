@@ -19,7 +19,18 @@
  * then publishes completed_rounds = R. Drains are compare-and-swap on the
  * tag, so a late drain for a round the shortcut already completed fails
  * instead of counting towards the next one. */
-#include "internal.h"
+#include <stdlib.h>
+
+#include "barrier_impl.h"
+
+/* Our round in progress, private to this transport. */
+struct rf_barrier_state {
+	uint64_t round;    /* round number R being waited for */
+	enum rf_mode mode;
+	bool pending;      /* our drain is still owed for round R */
+	bool have_targets; /* target[] holds every E_p of round R */
+	uint64_t target[]; /* [p]: E_p of round R */
+};
 
 #define ARRIVAL 1ull
 #define DRAIN (1ull << 16)
@@ -41,7 +52,7 @@ static uint32_t drains(uint64_t v)
 	return (uint32_t)((v >> 16) & COUNT_MASK);
 }
 
-void rf_barrier_shm_init(struct rf_world *w)
+static void segment_init(struct rf_world *w)
 {
 	/* relaxed: published with the segment header */
 	atomic_store_explicit(&w->ctl->bar, tag(1), memory_order_relaxed);
@@ -66,33 +77,11 @@ static void publish(struct rf_world *w, uint64_t R)
 	int32_t status = mode_status(w, &mode);
 	/* relaxed: published by the release store of completed_rounds below */
 	atomic_store_explicit(&w->ctl->round_status, status, memory_order_relaxed);
-	rf_stats_round(w, (enum rf_mode)mode, false, 0);
+	rf_round_stats(w, (enum rf_mode)mode, false, 0);
 	/* release: waiters that see R see the status and, through every drain
 	 * and progress counter we acquired, every record the fence covered */
 	atomic_store_explicit(&w->ctl->completed_rounds, R, memory_order_release);
 	rf_wake_all(w);
-}
-
-/* The whole fence of round R, read from shared counters: every reader of
- * every ring at or past E_p. Only the last arrival asks, once a round. */
-static bool drained_everywhere(struct rf_world *w, enum rf_mode mode)
-{
-	for (uint32_t p = 0; p < w->nprocs; p++) {
-		/* relaxed: visible through the arrivals' release sequence */
-		uint64_t E = atomic_load_explicit(&w->part[p].entry_target, memory_order_relaxed);
-		for (uint32_t q = 0; q < w->nprocs; q++) {
-			if (q == p)
-				continue;
-			const struct rf_seg_progress *pr = rf_progress(w, p, q);
-			/* acquire: what the reader did before it moved its counter
-			 * (for processed: the handler's effects) is ours to publish */
-			if (atomic_load_explicit(mode == RF_PROCESSING_FENCE ? &pr->processed
-									     : &pr->received,
-						 memory_order_acquire) < E)
-				return false;
-		}
-	}
-	return true;
 }
 
 /* Adds to round R's counts unless the round is already complete; completes it
@@ -115,7 +104,10 @@ static void count(struct rf_world *w, uint64_t R, uint64_t inc)
 	if (drains(v) != P) {
 		/* We are the last to arrive: try the shortcut. */
 		uint32_t mode;
-		bool done = mode_status(w, &mode) != 0 || drained_everywhere(w, (enum rf_mode)mode);
+		/* The whole fence, once a round: every reader of every ring at
+		 * or past E_p, read from the shared counters. */
+		bool done = mode_status(w, &mode) != 0 ||
+			    rf_round_fence_holds(w, (enum rf_mode)mode, NULL, NULL, false, NULL);
 		if (!done || !atomic_compare_exchange_strong_explicit(
 				     &w->ctl->bar, &v, tag(R + 1), memory_order_acq_rel,
 				     memory_order_relaxed)) {
@@ -134,41 +126,45 @@ static int completed_cond(struct rf_world *w, void *arg)
 	(void)arg;
 	/* acquire: pairs with publish()'s release */
 	return atomic_load_explicit(&w->ctl->completed_rounds, memory_order_acquire) >=
-	       w->bar.round;
+	       w->barrier->round;
 }
 
 /* Our share of the fence: every inbound ring read up to its E_p. */
 static void try_drain(struct rf_world *w)
 {
-	if (!w->bar.pending)
+	struct rf_barrier_state *b = w->barrier;
+	if (!b->pending)
 		return;
-	if (!w->bar.have_targets) {
+	if (!b->have_targets) {
 		/* acquire: seeing all P arrivals makes every E_p visible */
 		uint64_t v = atomic_load_explicit(&w->ctl->bar, memory_order_acquire);
-		if ((v >> TAG_SHIFT) == (uint32_t)w->bar.round && arrivals(v) < w->nprocs)
+		if ((v >> TAG_SHIFT) == (uint32_t)b->round && arrivals(v) < w->nprocs)
 			return;
-		if ((v >> TAG_SHIFT) != (uint32_t)w->bar.round) {
-			w->bar.pending = false; /* already complete */
+		if ((v >> TAG_SHIFT) != (uint32_t)b->round) {
+			b->pending = false; /* already complete */
 			return;
 		}
 		for (uint32_t p = 0; p < w->nprocs; p++)
-			w->bar.target[p] =
+			b->target[p] =
 				atomic_load_explicit(&w->part[p].entry_target, memory_order_relaxed);
-		w->bar.have_targets = true;
+		b->have_targets = true;
 	}
 	/* rx[p] is exact: we are ring p's only reader in this slot. Outside a
 	 * handler received == processed, so this serves both fences; the
 	 * delivery fence is also tried inside delivery, before the handler. */
 	for (uint32_t p = 0; p < w->nprocs; p++)
-		if (p != w->self && w->rx[p] < w->bar.target[p])
+		if (p != w->self && w->rx[p] < b->target[p])
 			return;
-	w->bar.pending = false;
-	count(w, w->bar.round, DRAIN);
+	b->pending = false;
+	count(w, b->round, DRAIN);
 }
 
-void rf_barrier_on_received(struct rf_world *w)
+/* Delivery moved `received`: a delivery fence may be met before the handler. */
+static void on_received(struct rf_world *w, uint32_t ring, bool to_handler)
 {
-	if (w->bar.pending && w->bar.mode == RF_DELIVERY_FENCE)
+	(void)ring;
+	(void)to_handler;
+	if (w->barrier->pending && w->barrier->mode == RF_DELIVERY_FENCE)
 		try_drain(w);
 }
 
@@ -180,29 +176,39 @@ static int round_cond(struct rf_world *w, void *arg)
 	return completed_cond(w, arg);
 }
 
-int rf_barrier_shm(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns)
+static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
+		 int32_t *status)
 {
-	uint64_t R = w->rounds_done + 1;
-	struct rf_seg_part *me = &w->part[w->self];
-	bool fenced = mode != RF_RENDEZVOUS;
-#ifdef RF_BROKEN_FENCE
-	fenced = false; /* test builds only: the oracles must catch this */
-#endif
-	/* relaxed: published by the release store of round just below */
-	atomic_store_explicit(&me->entry_target, w->leading, memory_order_relaxed);
-	atomic_store_explicit(&me->mode, (uint32_t)mode, memory_order_relaxed);
-	/* release: a snapshot that sees round R sees E_p and mode */
-	atomic_store_explicit(&me->round, R, memory_order_release);
-	w->bar.round = R;
-	w->bar.mode = mode;
-	w->bar.have_targets = false;
-	w->bar.pending = fenced;
+	struct rf_barrier_state *b = w->barrier;
+	bool fenced = rf_round_fenced(mode);
+	b->round = R;
+	b->mode = mode;
+	b->have_targets = false;
+	b->pending = fenced;
 	count(w, R, fenced ? ARRIVAL : ARRIVAL + DRAIN);
-	int rc = rf_wait(w, round_cond, NULL, deadline_ns, 0);
-	w->bar.pending = false;
-	if (rc)
-		return rc;
-	w->rounds_done = R;
+	int rc = rf_ring_wait(w, round_cond, NULL, deadline_ns);
+	b->pending = false;
 	/* relaxed: ordered by the acquire of completed_rounds in completed_cond */
-	return atomic_load_explicit(&w->ctl->round_status, memory_order_relaxed);
+	*status = atomic_load_explicit(&w->ctl->round_status, memory_order_relaxed);
+	return rc;
 }
+
+static int init(struct rf_world *w)
+{
+	w->barrier = calloc(1, sizeof *w->barrier + w->nprocs * sizeof w->barrier->target[0]);
+	return w->barrier ? 0 : RF_ENOMEM;
+}
+
+static void fini(struct rf_world *w)
+{
+	free(w->barrier);
+	w->barrier = NULL;
+}
+
+const struct rf_barrier_ops rf_barrier_shm_ops = {
+	.init = init,
+	.fini = fini,
+	.segment_init = segment_init,
+	.enter = enter,
+	.on_received = on_received,
+};

@@ -1,4 +1,6 @@
-/* Error strings and the log hook. */
+/* The library's words: error strings, the log hook, and the bounded text
+ * building every "describe" call uses. */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "internal.h"
@@ -49,4 +51,19 @@ void rf_log(int level, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	fn(atomic_load_explicit(&log_ctx, memory_order_relaxed), level, msg);
+}
+
+void rf_appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	if (*used < len)
+		n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	else
+		n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used += (size_t)n;
 }

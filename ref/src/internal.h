@@ -115,6 +115,22 @@ struct rf_rec_hdr {
 
 struct rf_spawn; /* platform-private (spawn_*.c) */
 struct rf_park;  /* platform-private (park_*.c) */
+struct rf_barrier_ops;
+struct rf_barrier_state; /* private to the transport's own file */
+
+/* What delivery (ring.c) calls back into, installed by the barrier layer; the
+ * ring itself knows no barrier. Any pointer may be NULL. */
+struct rf_ring_hooks {
+	/* A record of the library's own types (>= RF_TYPE_RESERVED) addressed
+	 * to us; 0, or RF_ECORRUPT for a protocol violation. Without this hook
+	 * such a record is corrupt. */
+	int (*library_record)(struct rf_world *w, const struct rf_record *rec);
+	/* `received` just moved past a record of ring p, before its handler (if
+	 * any) runs: a delivery fence can be met while a handler is slow. */
+	void (*received)(struct rf_world *w, uint32_t p, bool to_handler);
+	/* A batch of ring p was delivered; processed moved. */
+	void (*drained)(struct rf_world *w, uint32_t p);
+};
 
 struct rf_world {
 	char name[RF_NAME_MAX];
@@ -129,16 +145,19 @@ struct rf_world {
 
 	uint32_t nprocs, self, capacity, max_record;
 	enum rf_transport transport;
+	bool creator;
+	bool named; /* the segment's name still exists */
+
+	/* Wait tuning (wait.c, from P, the CPUs, the placement and RF_* knobs). */
 	int32_t spin;
 	int64_t park_slice_ns;
 	int64_t yield_ns; /* how long to yield before parking (oversubscribed) */
 	bool light_wake;  /* asymmetric fences available (rf_os_fence_register) */
-	bool creator;
-	bool named; /* the segment's name still exists */
 
 	rf_handler_fn handler;
 	void *handler_ctx;
 	int in_handler;
+	struct rf_ring_hooks hooks;
 
 	/* Writer side: own leading position and the lowest position any reader
 	 * still needs (cached; refreshed only when the ring looks full). */
@@ -149,34 +168,13 @@ struct rf_world {
 	uint64_t *rx;
 	uint8_t *scratch;
 
-	/* Barrier round in progress (shm transport). */
-	struct {
-		uint64_t round;       /* round number R being waited for */
-		enum rf_mode mode;
-		bool pending;         /* our drain is still owed for round R */
-		bool have_targets;    /* target[] holds every E_p of round R */
-		uint64_t *target;     /* [p]: E_p of round R */
-	} bar;
+	/* Barrier (barrier.c): the transport chosen once, its private state,
+	 * the rounds completed here, and the handshake trace. */
+	const struct rf_barrier_ops *barrier_ops;
+	struct rf_barrier_state *barrier;
 	uint64_t rounds_done;
-
-	/* Coordinator transport. Participant 0 collects round `round`. */
-	struct {
-		uint64_t round;
-		uint32_t arrived;
-		uint32_t modes;         /* bit per mode seen this round */
-		uint64_t *entry;        /* [p]: E_p */
-		uint8_t *fence;         /* [p]: fence required */
-		struct rf_handshake_row *rows;
-		bool pending;           /* all arrived: completion deferred */
-		bool traced;            /* rows captured for this round */
-		int64_t last_arrival_ns;
-		rf_trace_fn trace;
-		void *trace_ctx;
-		bool trace_log;         /* RF_TRACE_HANDSHAKE=1 */
-		/* Every participant: the latest completion record seen. */
-		uint64_t done;
-		int32_t status;
-	} coord;
+	rf_trace_fn trace;
+	void *trace_ctx;
 
 	struct rf_spawn *spawn;
 	struct rf_park *park;
@@ -202,46 +200,62 @@ static inline uint8_t *rf_ring_data(const struct rf_world *w, uint32_t ring)
 #define RF_PRINTF_FORMAT printf
 #endif
 
-/* Logs through the hook, if any. */
+/* error.c: logs through the hook, if any. */
 void rf_log(int level, const char *fmt, ...) __attribute__((format(RF_PRINTF_FORMAT, 2, 3)));
 
-/* 16-bit check of a record header at position pos. */
-uint16_t rf_rec_check(const struct rf_rec_hdr *h, uint64_t pos);
+/* --- wake.c: the waker's half of the wait protocol, and the abort ----------- */
 
-/* wait.c: the one waiting loop every blocking call uses. cond returns 1 when
- * done, 0 to keep waiting, or a negative RF_E* code. */
-typedef int (*rf_cond_fn)(struct rf_world *w, void *arg);
-enum { RF_WAIT_NOPOLL = 1 }; /* start-up waits: records must wait for the handler */
-int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns, int flags);
-/* Wakes every participant that sleeps (after a change they may wait for). */
-void rf_wake_all(struct rf_world *w);
-/* Wakes participant `who` if it sleeps. */
+/* Wakes participant `who` if it sleeps (after a change it may wait for). */
 void rf_wake(struct rf_world *w, uint32_t who);
-/* True if any inbound ring holds records we have not taken. */
-bool rf_inbound_pending(const struct rf_world *w);
+/* Wakes every other participant that sleeps. */
+void rf_wake_all(struct rf_world *w);
+
+/* --- wait.c: the one waiting loop, its tuning and the RF_* knobs ------------- */
+
+/* A waiting condition: 1 when done, 0 to keep waiting, RF_WAIT_PROGRESS when
+ * not done but something moved (spin again before sleeping), or a negative
+ * RF_E* code. Called again after the waiter announced it may sleep, so a
+ * change published before a wake-up is never missed. */
+typedef int (*rf_cond_fn)(struct rf_world *w, void *arg);
+enum { RF_WAIT_PROGRESS = 2 };
+/* Waits until cond is done, the world is aborted, a peer died or the
+ * absolute deadline passed (RF_ETIMEDOUT); spins, yields, then sleeps. */
+int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns);
+/* Picks spin, yield and sleep budgets from P, the CPUs, the placement and
+ * the RF_* knobs (the creator calls it again once the placement is known). */
+void rf_wait_tune(struct rf_world *w);
+/* RF_TRACE_HANDSHAKE: whether handshakes are logged. */
+bool rf_knob_trace_handshake(void);
 /* Checks peers' liveness (slow path); a negative code if the world is dead. */
 int rf_check_peers(struct rf_world *w);
 
-/* ring.c: delivery without the in-handler guard (used by rf_wait). */
-int rf_poll_inbound(struct rf_world *w);
-/* ring.c: rf_send without the user-type check, for the library's own records. */
+/* --- ring.c: records ---------------------------------------------------------------- */
+
+/* 16-bit check of a record header at position pos. */
+uint16_t rf_rec_check(const struct rf_rec_hdr *h, uint64_t pos);
+/* Publishes a record of any type (the library's own too) before the absolute
+ * deadline; RF_NONBLOCK as deadline: RF_EAGAIN when the ring is full. */
 int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *payload,
-		  uint32_t len, int64_t timeout_ns);
+		  uint32_t len, int64_t deadline_ns);
+/* rf_wait that delivers inbound records while it waits (SPEC §3), except
+ * inside a handler. */
+int rf_ring_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns);
 
-/* barrier_shm.c: the shm transport. */
-int rf_barrier_shm(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns);
-/* barrier_coord.c: the coordinator transport; and its records, as delivery
- * hands them over (returns 0 or RF_ECORRUPT for a protocol violation). */
-int rf_barrier_coord(struct rf_world *w, enum rf_mode mode, int64_t deadline_ns);
-int rf_coord_on_record(struct rf_world *w, const struct rf_record *rec);
-/* barrier.c: records a completed round in the shared per-mode counters. */
-void rf_stats_round(struct rf_world *w, enum rf_mode mode, bool handshake, int64_t wait_ns);
+/* --- world.c ----------------------------------------------------------------------- */
 
-/* barrier_shm.c: called by delivery right after `received` moved, before the
- * handler runs, so a delivery fence can be met while a handler is slow. */
-void rf_barrier_on_received(struct rf_world *w);
-/* barrier_shm.c: sets up the round word of a new segment. */
-void rf_barrier_shm_init(struct rf_world *w);
+/* Checks a mapped segment header against this build: 0, RF_EAGAIN (not
+ * finished), RF_EABI or RF_ECORRUPT. Never reads past size. */
+int rf_segment_validate(const uint8_t *base, size_t size);
+
+/* --- barrier.c: the barrier layer, as the world sets it up ---------------------------- */
+
+/* Chooses the world's transport and sets up its state and ring hooks; called
+ * once per handle, before any record can arrive. */
+int rf_barrier_init(struct rf_world *w);
+/* Releases the transport's state. */
+void rf_barrier_fini(struct rf_world *w);
+/* Sets up the shared barrier words of a new segment (creator only). */
+void rf_barrier_segment_init(struct rf_world *w);
 
 /* placement.c <-> placement_*.c: a loaded topology seen as a table of its
  * PUs, one rf_binding each (OS index; logical core, L3 and package, -1 if
@@ -249,18 +263,9 @@ void rf_barrier_shm_init(struct rf_world *w);
  * L3, then the L3s of one package. The policies (placement.c) work on this
  * table only; each loader (hwloc, Windows) builds it. Never empty. */
 const struct rf_binding *rf_topology_pus(const rf_topology *topo, uint32_t *npus);
-/* placement.c: snprintf that keeps counting past len, so truncation is
+/* error.c: snprintf that keeps counting past len, so truncation is
  * checked once at the end by comparing *used with len. */
 void rf_appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)
 	__attribute__((format(RF_PRINTF_FORMAT, 4, 5)));
-
-/* world.c: picks spin and yield budgets from P, the CPUs and the placement
- * (the creator calls it again once the placement is known). */
-void rf_world_tune_waits(struct rf_world *w);
-/* world.c: checks a mapped segment header against this build: 0, RF_EAGAIN
- * (not finished), RF_EABI or RF_ECORRUPT. Never reads past size. */
-int rf_segment_validate(const uint8_t *base, size_t size);
-/* world.c: handle set-up shared by create and attach. */
-void rf_world_free(struct rf_world *w);
 
 #endif

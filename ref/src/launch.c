@@ -54,7 +54,7 @@ static int launch_worker(rf_world **out)
 		return rc;
 	rc = rf_os_lifeline_open(w);
 	if (rc == 0)
-		rc = rf_wait(w, ready_cond, NULL, rf_os_deadline(timeout), RF_WAIT_NOPOLL);
+		rc = rf_wait(w, ready_cond, NULL, rf_os_deadline(timeout));
 	if (rc) {
 		rf_world_close(w);
 		return rc;
@@ -82,7 +82,7 @@ static int place(struct rf_world *w, const struct rf_placement *pl, rf_topology 
 		for (uint32_t p = 0; p < w->nprocs; p++)
 			w->part[p].binding = b[p];
 		w->ctl->oversubscribed = over; /* before any worker attaches and reads it */
-		rf_world_tune_waits(w);
+		rf_wait_tune(w);
 		if (over)
 			rf_log(RF_LOG_WARN, "%u participants share %u PUs: oversubscribed",
 			       w->nprocs, rf_topology_npus(*topo));
@@ -123,7 +123,7 @@ int rf_launch(const struct rf_launch_opts *opts, rf_world **out)
 	if (rc == 0)
 		rc = rf_os_watch_start(w);
 	if (rc == 0)
-		rc = rf_wait(w, all_attached_cond, NULL, rf_os_deadline(timeout), RF_WAIT_NOPOLL);
+		rc = rf_wait(w, all_attached_cond, NULL, rf_os_deadline(timeout));
 	if (rc == 0) {
 		rf_os_shm_unlink(w->name);
 		w->named = false;

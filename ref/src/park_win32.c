@@ -36,7 +36,7 @@ int rf_os_park_init(struct rf_world *w)
 		k->ev[p] = CreateEventW(NULL, FALSE, FALSE, name);
 		if (!k->ev[p]) {
 			rf_log(RF_LOG_ERROR, "CreateEventW(park %u): error %lu", p, GetLastError());
-			return RF_ESYS; /* rf_world_free calls rf_os_park_fini */
+			return RF_ESYS; /* world_free calls rf_os_park_fini */
 		}
 	}
 	return 0;

@@ -10,21 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rf_appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	if (*used < len)
-		n = vsnprintf(buf + *used, len - *used, fmt, ap);
-	else
-		n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*used += (size_t)n;
-}
-
 uint32_t rf_topology_npus(const rf_topology *topo)
 {
 	uint32_t n = 0;

@@ -1,5 +1,9 @@
 /* Broadcast rings: the writer side (rf_send) and delivery by polling (SPEC §2, §3).
  *
+ * The ring knows no barrier: after each record it calls the hooks the
+ * barrier layer installed (struct rf_ring_hooks), and it hands the library's
+ * own record types to them.
+ *
  * A record is a 16-byte header and its payload padded to 16 bytes. A record
  * never wraps: when it does not fit before the end of the buffer, the writer
  * first fills the rest with a pad record. Because every position is a
@@ -7,6 +11,15 @@
 #include <string.h>
 
 #include "internal.h"
+
+uint16_t rf_rec_check(const struct rf_rec_hdr *h, uint64_t pos)
+{
+	uint64_t x = ((uint64_t)h->len << 32) ^ ((uint64_t)h->type << 16) ^ h->sender;
+	x ^= ((uint64_t)h->dest << 48) ^ (pos * 0x9E3779B97F4A7C15ull);
+	x ^= x >> 29;
+	x *= 0xBF58476D1CE4E5B9ull;
+	return (uint16_t)(x >> 48);
+}
 
 static uint32_t rec_bytes(uint32_t len)
 {
@@ -39,8 +52,16 @@ static int space_for(struct rf_world *w, void *arg)
 	return end <= w->free_until || end <= refresh_free_until(w);
 }
 
+/* Whether a record of len bytes fits now, by the cached reader positions. */
+static bool fits(const struct rf_world *w, uint32_t len)
+{
+	uint32_t total = rec_bytes(len);
+	uint32_t room = w->capacity - (uint32_t)(w->leading & (w->capacity - 1));
+	return w->leading + (total > room ? room : 0) + total <= w->free_until;
+}
+
 int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *payload,
-		  uint32_t len, int64_t timeout_ns)
+		  uint32_t len, int64_t deadline_ns)
 {
 	uint64_t mask = w->capacity - 1;
 	uint32_t total = rec_bytes(len);
@@ -48,10 +69,9 @@ int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *
 	uint32_t pad = total > room ? room : 0;
 	uint64_t end = w->leading + pad + total;
 	if (!space_for(w, &end)) {
-		if (timeout_ns == RF_NONBLOCK)
+		if (deadline_ns == RF_NONBLOCK)
 			return RF_EAGAIN;
-		/* The clock is read only when we must wait: not on the hot path. */
-		int rc = rf_wait(w, space_for, &end, rf_os_deadline(timeout_ns), 0);
+		int rc = rf_ring_wait(w, space_for, &end, deadline_ns);
 		if (rc)
 			return rc;
 	}
@@ -92,7 +112,10 @@ int rf_send(rf_world *w, uint16_t dest, uint16_t type, const void *payload, uint
 		return ab;
 	if (timeout_ns != RF_NONBLOCK && w->in_handler)
 		return RF_EBUSY; /* a blocking write inside a handler could wait on itself */
-	return rf_ring_write(w, (uint16_t)dest, type, payload, len, timeout_ns);
+	/* The clock is read only when we must wait: not on the hot path. */
+	int64_t deadline = timeout_ns == RF_NONBLOCK || fits(w, len) ? RF_NONBLOCK
+									: rf_os_deadline(timeout_ns);
+	return rf_ring_write(w, (uint16_t)dest, type, payload, len, deadline);
 }
 
 /* Takes every available record off ring p; returns how many or RF_ECORRUPT. */
@@ -133,17 +156,17 @@ static int drain_ring(struct rf_world *w, uint32_t p)
 		w->rx[p] = pos;
 		/* release: the writer may reuse these bytes once it sees this */
 		atomic_store_explicit(&pr->received, pos, memory_order_release);
-		rf_barrier_on_received(w);
-		if (deliver && h.type >= RF_TYPE_RESERVED) {
-			/* The library's own records: barrier arrivals and completions. */
-			int rc = rf_coord_on_record(w, &rec);
+		bool library = deliver && h.type >= RF_TYPE_RESERVED;
+		bool to_handler = deliver && !library && w->handler;
+		if (w->hooks.received)
+			w->hooks.received(w, p, to_handler);
+		if (library) {
+			/* The library's own records: the barrier layer's business. */
+			int rc = w->hooks.library_record ? w->hooks.library_record(w, &rec)
+							 : RF_ECORRUPT;
 			if (rc)
 				return rc;
-		} else if (deliver && w->handler) {
-			/* A handler may take long: a coordinator waiting for a delivery
-			 * fence must hear about `received` now, not when it returns. */
-			if (w->transport == RF_TRANSPORT_COORDINATOR && w->self != 0)
-				rf_wake(w, 0);
+		} else if (to_handler) {
 			w->in_handler++;
 			w->handler(w->handler_ctx, &rec);
 			w->in_handler--;
@@ -152,15 +175,15 @@ static int drain_ring(struct rf_world *w, uint32_t p)
 		atomic_store_explicit(&pr->processed, pos, memory_order_release);
 		n += !is_pad;
 	}
-	/* The writer may be asleep waiting for exactly this space, and the
-	 * coordinator for exactly this progress (its remote-drain handshake). */
+	/* The writer may be asleep waiting for exactly this space. */
 	rf_wake(w, p);
-	if (w->transport == RF_TRANSPORT_COORDINATOR && p != 0 && w->self != 0)
-		rf_wake(w, 0);
+	if (w->hooks.drained)
+		w->hooks.drained(w, p);
 	return n;
 }
 
-int rf_poll_inbound(struct rf_world *w)
+/* Delivers every available record of every inbound ring; how many, or RF_ECORRUPT. */
+static int poll_inbound(struct rf_world *w)
 {
 	int total = 0;
 	for (uint32_t p = 0; p < w->nprocs; p++) {
@@ -183,17 +206,29 @@ int rf_poll(rf_world *w)
 	int ab = rf_world_aborted(w);
 	if (ab)
 		return ab;
-	return rf_poll_inbound(w);
+	return poll_inbound(w);
 }
 
-bool rf_inbound_pending(const struct rf_world *w)
+struct delivering {
+	rf_cond_fn cond;
+	void *arg;
+};
+
+/* Delivers what came in, then asks the caller's condition. */
+static int deliver_then(struct rf_world *w, void *arg)
 {
-	for (uint32_t p = 0; p < w->nprocs; p++)
-		/* relaxed: a hint only; delivery re-reads with acquire */
-		if (p != w->self &&
-		    atomic_load_explicit(&w->rings[p].leading, memory_order_relaxed) != w->rx[p])
-			return true;
-	return false;
+	const struct delivering *d = arg;
+	int n = w->in_handler ? 0 : poll_inbound(w);
+	if (n < 0)
+		return n;
+	int c = d->cond(w, d->arg);
+	return c == 0 && n > 0 ? RF_WAIT_PROGRESS : c;
+}
+
+int rf_ring_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns)
+{
+	struct delivering d = {cond, arg};
+	return rf_wait(w, deliver_then, &d, deadline_ns);
 }
 
 uint64_t rf_ring_leading(const rf_world *w)

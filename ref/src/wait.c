@@ -1,50 +1,45 @@
-/* The one waiting loop of the library (SPEC §3, §4 "Waiting is hybrid").
+/* The one waiting loop of the library (SPEC §3, §4 "Waiting is hybrid"),
+ * its tuning, and every RF_* knob.
  *
- * Spin while polling inbound rings, then sleep on our doorbell. A sleeper
- * announces itself (nsleepers, sleeping) before it re-checks its condition;
- * a waker publishes its change before it looks for sleepers. Both sides put
- * a fence between their store and their load (Dekker), so either the sleeper
- * sees the change or the waker sees the sleeper and rings the bell: no lost
- * wake-up, and no futex call at all while nobody sleeps. Where the platform
- * has asymmetric fences (Linux membarrier) the rare sleeper pays for a
- * global barrier and the frequent waker gets away with a compiler barrier. */
+ * Spin, then (oversubscribed) yield for a bounded while, then sleep on our
+ * doorbell. A sleeper announces itself (nsleepers, sleeping) before it
+ * re-checks its condition; wakers (wake.c) publish their change before they
+ * look for sleepers. Both sides put a fence between their store and their
+ * load (Dekker), so either the sleeper sees the change or the waker sees the
+ * sleeper and rings the bell. Where the platform has asymmetric fences
+ * (Linux membarrier) the rare sleeper pays for a global barrier and the
+ * frequent waker gets away with a compiler barrier.
+ *
+ * Knobs, for experiments: RF_SPIN (spin iterations before yielding or
+ * sleeping), RF_YIELD_NS (how long to yield), RF_PARK_SLICE_NS (longest sleep
+ * between liveness checks), RF_TRACE_HANDSHAKE (log the coordinator's
+ * handshakes). */
+#include <stdlib.h>
+
 #include "internal.h"
 
-/* The waker's half of the Dekker pattern: our store (new data, progress,
- * completion) before our load of the sleeper flags. With asymmetric fences
- * the sleeper pays for it (rf_os_heavy_fence) and a compiler barrier is
- * enough here, which keeps a full fence off every rf_send. */
-static inline void waker_fence(const struct rf_world *w)
+void rf_wait_tune(struct rf_world *w)
 {
-	if (w->light_wake)
-		atomic_signal_fence(memory_order_seq_cst);
+	/* More participants than CPUs, or two placed on one PU: a spinner steals
+	 * the CPU the peer it waits for needs, so spin briefly, then yield. */
+	bool crowded = w->nprocs > rf_os_ncpus() || w->ctl->oversubscribed;
+	const char *spin = getenv("RF_SPIN");
+	if (w->hdr->spin >= 0)
+		w->spin = w->hdr->spin;
+	else if (spin && *spin)
+		w->spin = (int32_t)strtol(spin, NULL, 10);
 	else
-		atomic_thread_fence(memory_order_seq_cst);
+		w->spin = crowded ? 50 : 4000;
+	const char *yield = getenv("RF_YIELD_NS");
+	w->yield_ns = yield && *yield ? atoll(yield) : (crowded ? RF_YIELD_NS : 0);
+	const char *slice = getenv("RF_PARK_SLICE_NS");
+	w->park_slice_ns = slice && atoll(slice) > 0 ? atoll(slice) : RF_PARK_SLICE_NS;
 }
 
-void rf_wake(struct rf_world *w, uint32_t who)
+bool rf_knob_trace_handshake(void)
 {
-	waker_fence(w);
-	/* relaxed after the fence: the fence orders them against our store */
-	if (atomic_load_explicit(&w->ctl->nsleepers, memory_order_relaxed) == 0 ||
-	    !atomic_load_explicit(&w->part[who].sleeping, memory_order_relaxed))
-		return;
-	/* seq_cst: a sleeper that reads the new value re-checks instead of sleeping */
-	atomic_fetch_add_explicit(&w->part[who].doorbell, 1, memory_order_seq_cst);
-	rf_os_unpark(w, who);
-}
-
-void rf_wake_all(struct rf_world *w)
-{
-	waker_fence(w);
-	if (atomic_load_explicit(&w->ctl->nsleepers, memory_order_relaxed) == 0)
-		return;
-	for (uint32_t q = 0; q < w->nprocs; q++) {
-		if (q == w->self || !atomic_load_explicit(&w->part[q].sleeping, memory_order_relaxed))
-			continue;
-		atomic_fetch_add_explicit(&w->part[q].doorbell, 1, memory_order_seq_cst);
-		rf_os_unpark(w, q);
-	}
+	const char *trace = getenv("RF_TRACE_HANDSHAKE");
+	return trace && *trace && *trace != '0';
 }
 
 int rf_check_peers(struct rf_world *w)
@@ -80,21 +75,17 @@ int rf_check_peers(struct rf_world *w)
 	return 0;
 }
 
-int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns, int flags)
+int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns)
 {
-	bool deliver = !(flags & RF_WAIT_NOPOLL) && !w->in_handler;
 	struct rf_seg_part *me = &w->part[w->self];
 	int32_t spins = 0;
 	int64_t yield_until = 0;
 	for (;;) {
-		if (deliver) {
-			int n = rf_poll_inbound(w);
-			if (n < 0)
-				return n;
-			if (n > 0)
-				spins = 0;
-		}
 		int c = cond(w, arg);
+		if (c == RF_WAIT_PROGRESS) {
+			spins = 0;
+			c = 0;
+		}
 		if (c)
 			return c > 0 ? 0 : c;
 		int ab = rf_world_aborted(w);
@@ -130,12 +121,14 @@ int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns,
 		uint32_t seen = atomic_load_explicit(&me->doorbell, memory_order_seq_cst);
 		rf_os_heavy_fence();
 		c = cond(w, arg);
-		if (c == 0 && !(deliver && rf_inbound_pending(w)) && !rf_world_aborted(w)) {
+		if (c == 0 && !rf_world_aborted(w)) {
 			int64_t left = deadline_ns - now;
 			rf_os_park(w, seen, left < w->park_slice_ns ? left : w->park_slice_ns);
 		}
 		atomic_store_explicit(&me->sleeping, 0, memory_order_relaxed);
 		atomic_fetch_sub_explicit(&w->ctl->nsleepers, 1, memory_order_relaxed);
+		if (c == RF_WAIT_PROGRESS)
+			c = 0;
 		if (c)
 			return c > 0 ? 0 : c;
 		spins = 0;

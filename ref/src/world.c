@@ -24,15 +24,6 @@ static uint64_t header_checksum(const struct rf_seg_header *h)
 	return fnv1a(h, offsetof(struct rf_seg_header, checksum));
 }
 
-uint16_t rf_rec_check(const struct rf_rec_hdr *h, uint64_t pos)
-{
-	uint64_t x = ((uint64_t)h->len << 32) ^ ((uint64_t)h->type << 16) ^ h->sender;
-	x ^= ((uint64_t)h->dest << 48) ^ (pos * 0x9E3779B97F4A7C15ull);
-	x ^= x >> 29;
-	x *= 0xBF58476D1CE4E5B9ull;
-	return (uint16_t)(x >> 48);
-}
-
 /* Fills the layout fields of h from its parameters; false if they are invalid. */
 static bool layout(struct rf_seg_header *h)
 {
@@ -80,22 +71,6 @@ int rf_world_unique_name(char *buf, size_t len)
 	return k > 0 && (size_t)k < len && (size_t)k < RF_NAME_MAX ? 0 : RF_EINVAL;
 }
 
-void rf_world_tune_waits(struct rf_world *w)
-{
-	/* More participants than CPUs, or two placed on one PU: a spinner steals
-	 * the CPU the peer it waits for needs, so spin briefly, then yield. */
-	bool crowded = w->nprocs > rf_os_ncpus() || w->ctl->oversubscribed;
-	const char *spin = getenv("RF_SPIN");
-	if (w->hdr->spin >= 0)
-		w->spin = w->hdr->spin;
-	else if (spin && *spin)
-		w->spin = (int32_t)strtol(spin, NULL, 10);
-	else
-		w->spin = crowded ? 50 : 4000;
-	const char *yield = getenv("RF_YIELD_NS");
-	w->yield_ns = yield && *yield ? atoll(yield) : (crowded ? RF_YIELD_NS : 0);
-}
-
 /* Points the handle at the segment's parts and allocates local state. */
 static int setup_handle(struct rf_world *w, uint8_t *base, size_t size, uint32_t self)
 {
@@ -113,23 +88,11 @@ static int setup_handle(struct rf_world *w, uint8_t *base, size_t size, uint32_t
 	w->capacity = h->ring_capacity;
 	w->max_record = h->max_record;
 	w->transport = (enum rf_transport)h->transport;
-	rf_world_tune_waits(w);
+	rf_wait_tune(w);
 	w->light_wake = rf_os_fence_register();
-	const char *slice = getenv("RF_PARK_SLICE_NS");
-	w->park_slice_ns = slice && atoll(slice) > 0 ? atoll(slice) : RF_PARK_SLICE_NS;
 	w->rx = calloc(w->nprocs, sizeof *w->rx);
-	w->bar.target = calloc(w->nprocs, sizeof *w->bar.target);
-	w->coord.entry = calloc(w->nprocs, sizeof *w->coord.entry);
-	w->coord.fence = calloc(w->nprocs, sizeof *w->coord.fence);
-	w->coord.rows = calloc(w->nprocs, sizeof *w->coord.rows);
-	w->coord.round = 1;
-	for (uint32_t p = 0; w->coord.entry && p < w->nprocs; p++)
-		w->coord.entry[p] = UINT64_MAX; /* nobody has arrived */
-	const char *trace = getenv("RF_TRACE_HANDSHAKE");
-	w->coord.trace_log = trace && *trace && *trace != '0';
 	w->scratch = malloc(w->max_record ? w->max_record : 1);
-	if (!w->rx || !w->bar.target || !w->coord.entry || !w->coord.fence || !w->coord.rows ||
-	    !w->scratch)
+	if (!w->rx || !w->scratch)
 		return RF_ENOMEM;
 	for (uint32_t p = 0; p < w->nprocs; p++)
 		/* acquire: resume exactly where a previous holder of the slot stopped */
@@ -138,21 +101,19 @@ static int setup_handle(struct rf_world *w, uint8_t *base, size_t size, uint32_t
 	/* relaxed: only this process writes its own ring's leading position */
 	w->leading = atomic_load_explicit(&w->rings[self].leading, memory_order_relaxed);
 	w->free_until = 0; /* forces a scan of the readers on the first send */
-	return rf_os_park_init(w);
+	int rc = rf_os_park_init(w);
+	return rc ? rc : rf_barrier_init(w);
 }
 
-void rf_world_free(struct rf_world *w)
+static void world_free(struct rf_world *w)
 {
 	if (!w)
 		return;
 	rf_os_spawn_fini(w);
 	rf_os_park_fini(w);
 	rf_os_shm_unmap(w->base, w->size);
+	rf_barrier_fini(w);
 	free(w->rx);
-	free(w->bar.target);
-	free(w->coord.entry);
-	free(w->coord.fence);
-	free(w->coord.rows);
 	free(w->scratch);
 	free(w);
 }
@@ -230,7 +191,7 @@ int rf_world_create(const char *name, const struct rf_world_params *params, rf_w
 	rc = setup_handle(w, base, h.segment_bytes, 0);
 	if (rc) {
 		rf_os_shm_unlink(w->name);
-		rf_world_free(w);
+		world_free(w);
 		return rc;
 	}
 	for (uint32_t p = 0; p < w->nprocs; p++) {
@@ -241,7 +202,7 @@ int rf_world_create(const char *name, const struct rf_world_params *params, rf_w
 	atomic_store_explicit(&w->part[0].pid, rf_os_pid(), memory_order_relaxed);
 	atomic_store_explicit(&w->part[0].state, RF_PART_RUNNING, memory_order_relaxed);
 	atomic_store_explicit(&w->ctl->nattached, 1, memory_order_relaxed);
-	rf_barrier_shm_init(w);
+	rf_barrier_segment_init(w);
 	/* release: an attacher that reads the magic sees a complete header */
 	atomic_store_explicit((_Atomic uint64_t *)&w->hdr->magic, magic, memory_order_release);
 	*out = w;
@@ -310,7 +271,7 @@ int rf_world_attach(const char *name, uint32_t index, rf_world **out)
 								memory_order_acquire))
 		rc = RF_EBUSY;
 	if (rc) {
-		rf_world_free(w);
+		world_free(w);
 		return rc;
 	}
 	/* relaxed: published by the release on state below */
@@ -338,7 +299,7 @@ int rf_world_close(rf_world *w)
 		if (w->named)
 			rf_os_shm_unlink(w->name);
 	}
-	rf_world_free(w);
+	world_free(w);
 	return rc;
 }
 
@@ -346,24 +307,6 @@ void rf_world_set_handler(rf_world *w, rf_handler_fn fn, void *ctx)
 {
 	w->handler = fn;
 	w->handler_ctx = ctx;
-}
-
-int rf_world_abort(rf_world *w, int reason)
-{
-	if (!w || (reason != RF_EABORTED && reason != RF_EPEERDEAD))
-		return RF_EINVAL;
-	int32_t none = 0;
-	/* acq_rel: the first reason wins; waiters acquire it */
-	atomic_compare_exchange_strong_explicit(&w->ctl->abort_reason, &none, reason,
-						memory_order_acq_rel, memory_order_acquire);
-	rf_wake_all(w);
-	return 0;
-}
-
-int rf_world_aborted(const rf_world *w)
-{
-	/* acquire: a waiter that sees the abort sees why */
-	return atomic_load_explicit(&w->ctl->abort_reason, memory_order_acquire);
 }
 
 uint32_t rf_world_size(const rf_world *w)

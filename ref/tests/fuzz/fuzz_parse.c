@@ -83,6 +83,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 9 && (data[0] & 2))
 		memcpy(&lead, data + 1, sizeof lead);
 	atomic_store(&writer->rings[0].leading, lead);
-	(void)rf_poll_inbound(reader);
+	(void)rf_poll(reader);
 	return 0;
 }

@@ -1,0 +1,83 @@
+/* The parts of a barrier round that every transport shares (SPEC §4): the
+ * entry it publishes, the fence check over progress counters, the per-mode
+ * statistics, and the broken-fence switch of the test builds. */
+#include "barrier_impl.h"
+
+void rf_round_enter(struct rf_world *w, uint64_t R, enum rf_mode mode)
+{
+	struct rf_seg_part *me = &w->part[w->self];
+	/* relaxed: published by the release store of round just below */
+	atomic_store_explicit(&me->entry_target, w->leading, memory_order_relaxed);
+	atomic_store_explicit(&me->mode, (uint32_t)mode, memory_order_relaxed);
+	/* release: a snapshot (or shm peer) that sees round R sees E_p and mode */
+	atomic_store_explicit(&me->round, R, memory_order_release);
+}
+
+bool rf_round_fenced(enum rf_mode mode)
+{
+#ifdef RF_BROKEN_FENCE
+	(void)mode;
+	return false; /* test builds only: the oracles must catch this */
+#else
+	return mode != RF_RENDEZVOUS;
+#endif
+}
+
+bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t *entry,
+			  const uint8_t *need, bool running_only, struct rf_handshake_row *rows)
+{
+	bool processed = mode == RF_PROCESSING_FENCE, ok = true;
+	for (uint32_t p = 0; p < w->nprocs; p++) {
+		/* relaxed: the caller saw every arrival (an acquire on the round's
+		 * counter, or p's arrival record), which published E_p */
+		uint64_t E = entry ? entry[p]
+				   : atomic_load_explicit(&w->part[p].entry_target,
+							  memory_order_relaxed);
+		uint64_t low = UINT64_MAX;
+		uint32_t slowest = p;
+		for (uint32_t q = 0; q < w->nprocs; q++) {
+			/* acquire: pairs with attach's release of RUNNING */
+			if (q == p || (running_only && atomic_load_explicit(&w->part[q].state,
+									    memory_order_acquire) !=
+								       RF_PART_RUNNING))
+				continue;
+			const struct rf_seg_progress *pr = rf_progress(w, p, q);
+			/* acquire: what the reader did before it moved its counter
+			 * (for processed: the handler's effects) is ours to publish */
+			uint64_t v = atomic_load_explicit(processed ? &pr->processed : &pr->received,
+							  memory_order_acquire);
+			if (v < low) {
+				low = v;
+				slowest = q;
+			}
+		}
+		bool needed = !need || need[p];
+		if (rows)
+			rows[p] = (struct rf_handshake_row){.participant = p,
+							    .fence_required = needed,
+							    .entry_target = E,
+							    .observed = low == UINT64_MAX ? 0 : low,
+							    .slowest = slowest};
+		if (needed && low != UINT64_MAX && low < E) {
+			ok = false;
+			if (!rows)
+				return false;
+		}
+	}
+	return ok;
+}
+
+void rf_round_stats(struct rf_world *w, enum rf_mode mode, bool handshake, int64_t wait_ns)
+{
+	/* relaxed: one writer per round (the completer); snapshots are hints
+	 * published by the release of completed_rounds that follows */
+	struct rf_seg_stats *st = &w->ctl->stats[mode];
+	atomic_fetch_add_explicit(&st->rounds, 1, memory_order_relaxed);
+	if (!handshake)
+		return;
+	uint64_t ns = wait_ns > 0 ? (uint64_t)wait_ns : 0;
+	atomic_fetch_add_explicit(&st->handshakes, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&st->wait_total_ns, ns, memory_order_relaxed);
+	if (ns > atomic_load_explicit(&st->wait_max_ns, memory_order_relaxed))
+		atomic_store_explicit(&st->wait_max_ns, ns, memory_order_relaxed);
+}
