@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # ci/lib.sh — sourced by the ci/ scripts (each defines say() first): what
 # they all do the same way. Not a command.
 #
@@ -5,11 +6,14 @@
 #                           (as root; otherwise only says which)
 #   ci_platform             the results folder name of this machine:
 #                           <os><version>-<arch>-<cpu model>
+#   ci_leftovers_before PATH...  before a run, and
+#   ci_leftovers PATH...    after it: fails when the run left an rf-* segment
+#                           in /dev/shm or a process of PATH (a build tree, or
+#                           one program) behind; says which and removes them
 #   wine_build DIR [ARGS]   cross-builds the tree for Windows with mingw-w64
 #                           and hwloc (ci/mingw-deps) into DIR (ARGS go to cmake)
 #   wine_start DIR          a fresh WINEPREFIX in DIR and one persistent
 #                           wineserver; stopped by wine_stop on every way out
-#   wine_left DIR           test programs of DIR still running (orphans)
 #   wine_platform           the results folder name of a wine run
 
 ci_install() {
@@ -56,6 +60,62 @@ ci_revision() {
 	echo "$rev"
 }
 
+# --- what a run must not leave behind -------------------------------------------
+# The project guarantees that no run leaves a ringfence segment or a process
+# behind; every script checks it the same way.
+ci_segments() { (shopt -s nullglob; for f in /dev/shm/rf-*; do echo "${f##*/}"; done) | sort; }
+
+# Running processes of the PATHs: a program under directory PATH, or the
+# program PATH. wine shows a Windows program as its Z:\ path, not as its
+# executable. Zombies (state Z) are only unreaped in a container without
+# init: not left behind.
+ci_processes() {
+	local d exe p dir
+	{
+		for d in /proc/[0-9]*; do
+			exe=$(readlink "$d/exe" 2>/dev/null) || continue
+			for p in "$@"; do
+				if [[ $exe == "$p" || ( -d $p && $exe == "$p"/* ) ]]; then echo "${d#/proc/}"; fi
+			done
+		done
+		for p in "$@"; do
+			[[ -d $p ]] || continue
+			dir=$(readlink -f "$p")
+			# awk -v would read the backslashes as escapes; the environment does not
+			ps -eo pid=,stat=,args= | A="$dir/" B="Z:${dir//\//\\}\\" awk '$2 !~ /^Z/ &&
+				(index($3, ENVIRON["A"]) == 1 || index($3, ENVIRON["B"]) == 1) && $3 ~ /\.exe$/ {print $1}'
+		done
+	} | sort -u
+}
+
+ci_leftovers_before() {
+	ci_segments_before=$(ci_segments)
+	ci_processes_before=$(ci_processes "$@")
+}
+
+ci_leftovers() {
+	local i shm procs s p
+	# Workers exit asynchronously after their parent (PR_SET_PDEATHSIG); give
+	# them a moment before calling anything a leftover.
+	for i in $(seq 20); do
+		shm=$(comm -13 <(echo "$ci_segments_before") <(ci_segments))
+		procs=$(comm -13 <(echo "$ci_processes_before") <(ci_processes "$@"))
+		[[ -n $shm || -n $procs ]] || return 0
+		[[ $i -eq 20 ]] || sleep 0.1
+	done
+	if [[ -n $shm ]]; then
+		say "FAIL: the run left shared-memory segments behind:"
+		for s in $shm; do ls -l "/dev/shm/$s" || true; done
+		for s in $shm; do rm -f "/dev/shm/$s"; done
+	fi
+	if [[ -n $procs ]]; then
+		say "FAIL: the run left processes behind:"
+		for p in $procs; do ps -o pid=,ppid=,etime=,args= -p "$p" || true; done
+		for p in $procs; do kill -KILL "$p" 2>/dev/null || true; done
+	fi
+	return 1
+}
+
 # --- Windows under wine -------------------------------------------------------
 wine_packages=(cmake make pkg-config mingw-w64 wine wine64 dpkg-dev debian-archive-keyring bzip2 xz-utils)
 
@@ -96,17 +156,6 @@ wine_start() {
 	wineserver -w </dev/null >/dev/null 2>&1
 	wineserver -p </dev/null >/dev/null 2>&1
 	wine cmd /c exit </dev/null >/dev/null 2>&1
-}
-
-# Programs of build tree DIR still running: wine shows a Windows process
-# as its Z:\ path. Zombies (state Z) are only unreaped in a container
-# without init: not orphans.
-wine_left() {
-	local dir
-	dir=$(readlink -f "$1")
-	# awk -v would read the backslashes as escapes; the environment does not
-	ps -eo pid=,stat=,args= | A="$dir/" B="Z:${dir//\//\\}\\" awk '$2 !~ /^Z/ &&
-		(index($3, ENVIRON["A"]) == 1 || index($3, ENVIRON["B"]) == 1) && $3 ~ /\.exe$/' || true
 }
 
 # Not a Windows machine: the folder says wine, its version and the host.
