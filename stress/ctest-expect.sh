@@ -1,8 +1,8 @@
 #!/bin/sh
 # ctest-expect.sh — runs a command for CTest and passes only if it exits with
 # the expected code and its output matches every given pattern. Exit 77
-# (rf-soak: transport not supported) is passed through, so SKIP_RETURN_CODE
-# marks the test skipped rather than failed.
+# (rf-soak: a fault this platform cannot inject) is passed through, so
+# SKIP_RETURN_CODE marks the test skipped rather than failed.
 #
 #   ctest-expect.sh CODE [-e EXTENDED_REGEX]... -- COMMAND [ARGS...]
 set -u

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "soak.h"
+#include "faults.h"
+#include "oracle.h"
+#include "record.h"
 
 struct soak_rx {
 	uint64_t *last_g, *next_direct, *next_all, *marker_round; /* [p] */
@@ -55,27 +57,7 @@ void oracle_free(struct soak_run *r)
 	r->rx = NULL;
 }
 
-static uint32_t fnv1a(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
-}
-
-static uint32_t payload_check(struct soak_rec h, const uint8_t *payload, uint32_t len)
-{
-	h.check = 0;
-	uint32_t c = fnv1a(2166136261u, &h, sizeof h);
-	return fnv1a(c, payload + sizeof h, len - sizeof h);
-}
-
-void oracle_seal(struct soak_rec *h, uint8_t *payload, uint32_t len)
-{
-	h->check = payload_check(*h, payload, len);
-}
-
-void soak_print_snapshot(rf_world *w, const char *why)
+void oracle_print_snapshot(rf_world *w, const char *why)
 {
 	struct rf_snapshot *s;
 	if (rf_snapshot_take(w, &s) != 0)
@@ -86,7 +68,10 @@ void soak_print_snapshot(rf_world *w, const char *why)
 	rf_snapshot_free(s);
 }
 
-void oracle_violation(struct soak_run *r, bool snapshot, const char *fmt, ...)
+/* Counts one violation; prints the message and (the first few times in the
+ * world) the snapshot rows. */
+__attribute__((format(printf, 3, 4)))
+static void oracle_violation(struct soak_run *r, bool snapshot, const char *fmt, ...)
 {
 	atomic_fetch_add(&r->sh->violations, 1);
 	if (r->rx->messages++ >= MAX_MESSAGES)
@@ -99,7 +84,7 @@ void oracle_violation(struct soak_run *r, bool snapshot, const char *fmt, ...)
 	fprintf(stderr, "rf-soak: VIOLATION participant %u round %llu: %s (replay: --seed=%llu)\n",
 		r->me, (unsigned long long)r->round, msg, (unsigned long long)r->o->seed);
 	if (snapshot && atomic_fetch_add(&r->sh->reported, 1) < MAX_SNAPSHOTS)
-		soak_print_snapshot(r->w, "violation");
+		oracle_print_snapshot(r->w, "violation");
 }
 
 void oracle_handler(void *ctx, const struct rf_record *rec)
@@ -115,7 +100,7 @@ void oracle_handler(void *ctx, const struct rf_record *rec)
 		return;
 	}
 	memcpy(&h, rec->payload, sizeof h);
-	if (h.check != payload_check(h, rec->payload, rec->len))
+	if (!record_intact(&h, rec->payload, rec->len))
 		oracle_violation(r, false, "record g=%llu from %u: checksum mismatch (torn or corrupt payload)",
 				 (unsigned long long)h.g, p);
 	if (h.g <= x->last_g[p])
@@ -130,7 +115,7 @@ void oracle_handler(void *ctx, const struct rf_record *rec)
 				 h.seq > *next ? "lost" : "duplicate or reordered");
 	*next = h.seq + 1; /* resynchronise: one fault, one violation */
 	/* The handler's side effect, visible to every participant. */
-	atomic_fetch_add_explicit(soak_recv(r->sh, r->P, r->me, p), h.value, memory_order_relaxed);
+	atomic_fetch_add_explicit(shared_recv(r->sh, r->P, r->me, p), h.value, memory_order_relaxed);
 	if (rec->type == T_MARKER) {
 		if (h.round != x->marker_round[p] + 1)
 			oracle_violation(r, false, "marker of round %u from %u after round %llu",
@@ -157,7 +142,7 @@ static bool first_behind(struct soak_run *r, bool processed, uint32_t *bp, uint3
 		return false;
 	bool behind = false;
 	for (uint32_t p = 0; p < r->P && !behind; p++) {
-		uint64_t E = atomic_load_explicit(soak_entry(r->sh, r->P, r->round, p),
+		uint64_t E = atomic_load_explicit(shared_entry(r->sh, r->P, r->round, p),
 						  memory_order_relaxed);
 		for (uint32_t q = 0; q < r->P && !behind; q++) {
 			size_t i = (size_t)p * r->P + q;
@@ -206,9 +191,9 @@ void oracle_after_round(struct soak_run *r, enum rf_mode mode)
 		for (uint32_t q = 0; q < r->P; q++) {
 			if (p == q)
 				continue;
-			uint64_t sent = atomic_load_explicit(soak_sent(r->sh, r->P, r->round, p, q),
+			uint64_t sent = atomic_load_explicit(shared_sent(r->sh, r->P, r->round, p, q),
 							     memory_order_relaxed);
-			uint64_t got = atomic_load_explicit(soak_recv(r->sh, r->P, q, p),
+			uint64_t got = atomic_load_explicit(shared_recv(r->sh, r->P, q, p),
 							    memory_order_relaxed);
 			if (got < sent) {
 				oracle_violation(r, true, "processing fence returned before reader %u's handler took all of %u's records: sum %llu of %llu",

@@ -1,8 +1,6 @@
 /* rf-soak's platform seam on POSIX (Linux): signals, fork, and the
  * supervisor as child subreaper, so a worker that outlives participant 0 is
  * re-parented to us and shows up as an orphan instead of escaping. */
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,36 +9,11 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "soak.h"
+#include "proc.h"
 
-int64_t soak_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* system-wide: comparable across processes */
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-void soak_sleep_ns(int64_t ns)
-{
-	struct timespec ts = {ns / 1000000000, ns % 1000000000};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-long soak_pid(void)
-{
-	return (long)getpid();
-}
-
-bool soak_pid_alive(long pid)
-{
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-void soak_catch_interrupts(void (*fn)(int))
+void proc_catch_interrupts(void (*fn)(int))
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -50,12 +23,12 @@ void soak_catch_interrupts(void (*fn)(int))
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-void soak_ignore_interrupts(void)
+void proc_ignore_interrupts(void)
 {
 	signal(SIGINT, SIG_IGN);
 }
 
-long soak_peak_rss_kb(void)
+long proc_peak_rss_kb(void)
 {
 	struct rusage self, kids;
 	getrusage(RUSAGE_SELF, &self);
@@ -63,29 +36,13 @@ long soak_peak_rss_kb(void)
 	return self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
 }
 
-/* The library names segments /rf-<creator pid>-...; all of a dead creator's
- * are stale, whatever their name, so all are counted and removed. */
-int soak_segments_left(long creator_pid, const char *name)
+bool proc_segment_held(const char *name)
 {
 	(void)name;
-	char prefix[32];
-	snprintf(prefix, sizeof prefix, "rf-%ld-", creator_pid);
-	int n = 0;
-	DIR *d = opendir("/dev/shm");
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL)
-		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
-			char path[300];
-			snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
-			unlink(path);
-			n++;
-		}
-	if (d)
-		closedir(d);
-	return n;
+	return false;
 }
 
-int soak_supervise(int sig)
+int proc_supervise(int sig)
 {
 	(void)sig; /* all three can be sent */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
@@ -95,10 +52,15 @@ int soak_supervise(int sig)
 	return 0;
 }
 
-int soak_child_start(const struct soak_opts *o, uint32_t t, struct soak_child *c)
+/* A fork without exec: the child is participant 0 with our options as
+ * they are, and reports on a pipe it inherits. */
+int proc_child_start(const struct soak_opts *o, uint32_t t, struct proc_child *c)
 {
+	(void)o;
+	(void)t;
 	memset(c, 0, sizeof *c);
-	c->fd = -1;
+	c->report = -1;
+	c->victim_fd = -1;
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		perror("rf-soak: pipe2");
@@ -113,24 +75,25 @@ int soak_child_start(const struct soak_opts *o, uint32_t t, struct soak_child *c
 	}
 	if (v == 0) {
 		close(fds[0]);
-		_exit(faults_victim(o, t, fds[1]));
+		c->victim_fd = fds[1];
+		return 1;
 	}
 	close(fds[1]);
-	c->pid = v;
-	c->fd = fds[0];
+	c->os.pid = v;
+	c->report = fds[0];
 	return 0;
 }
 
-size_t soak_child_read(struct soak_child *c, void *buf, size_t n, int64_t timeout_ns)
+size_t proc_child_read(struct proc_child *c, void *buf, size_t n, int64_t timeout_ns)
 {
-	int64_t end = soak_now_ns() + timeout_ns;
+	int64_t end = rf_os_now_ns() + timeout_ns;
 	size_t got = 0;
-	struct pollfd pf = {.fd = c->fd, .events = POLLIN};
+	struct pollfd pf = {.fd = (int)c->report, .events = POLLIN};
 	while (got < n) {
-		int64_t left = end - soak_now_ns();
+		int64_t left = end - rf_os_now_ns();
 		if (left <= 0 || poll(&pf, 1, (int)(left / 1000000) + 1) <= 0)
 			break;
-		ssize_t k = read(c->fd, (char *)buf + got, n - got);
+		ssize_t k = read((int)c->report, (char *)buf + got, n - got);
 		if (k <= 0)
 			break;
 		got += (size_t)k;
@@ -138,13 +101,13 @@ size_t soak_child_read(struct soak_child *c, void *buf, size_t n, int64_t timeou
 	return got;
 }
 
-void soak_child_kill(struct soak_child *c, int sig)
+void proc_child_kill(struct proc_child *c, int sig)
 {
-	if (!c->ended)
-		kill((pid_t)c->pid, sig);
+	if (!c->os.reaped)
+		kill((pid_t)c->os.pid, sig);
 }
 
-uint32_t soak_child_wait_all(struct soak_child *c, const long *pids, uint32_t npids,
+uint32_t proc_child_wait_all(struct proc_child *c, const long *pids, uint32_t npids,
 			     int64_t deadline_ns, int64_t *gone_ns, long *orphans, uint32_t max)
 {
 	/* As the subreaper we reap participant 0 and any worker it left
@@ -153,24 +116,25 @@ uint32_t soak_child_wait_all(struct soak_child *c, const long *pids, uint32_t np
 		int st;
 		pid_t p = waitpid(-1, &st, WNOHANG);
 		if (p > 0) {
-			*gone_ns = soak_now_ns();
-			if (p == (pid_t)c->pid) {
-				c->ended = true;
-				c->status = st;
+			*gone_ns = rf_os_now_ns();
+			if (p == (pid_t)c->os.pid) {
+				c->os.reaped = true;
+				c->os.status = st;
 			}
 			continue;
 		}
-		if (p < 0 || soak_now_ns() > deadline_ns)
+		if (p < 0 || rf_os_now_ns() > deadline_ns)
 			break;
-		soak_sleep_ns(500000);
+		rf_os_sleep_ns(500000);
 	}
-	if (!c->ended) { /* ran past the deadline: it fails the check, but goes */
-		kill((pid_t)c->pid, SIGKILL);
-		waitpid((pid_t)c->pid, NULL, 0);
+	if (!c->os.reaped) { /* ran past the deadline: it fails the check, but goes */
+		c->overran = true;
+		rf_os_child_kill(&c->os);
+		rf_os_child_wait(&c->os, -1);
 	}
 	uint32_t n = 0;
 	for (uint32_t i = 1; i < npids; i++)
-		if (pids[i] > 0 && kill((pid_t)pids[i], 0) == 0) {
+		if (rf_os_pid_alive(pids[i])) {
 			if (n < max)
 				orphans[n++] = pids[i];
 			kill((pid_t)pids[i], SIGKILL);
@@ -179,11 +143,11 @@ uint32_t soak_child_wait_all(struct soak_child *c, const long *pids, uint32_t np
 	return n;
 }
 
-bool soak_child_ended_by(const struct soak_child *c, int sig, char *how, size_t len)
+bool proc_child_ended_by(const struct proc_child *c, int sig, char *how, size_t len)
 {
-	int st = c->status;
-	if (!c->ended) {
-		snprintf(how, len, "still ran %s", "at the bound (killed)");
+	int st = c->os.status;
+	if (!c->os.reaped || c->overran) {
+		snprintf(how, len, "still ran at the bound (killed)");
 		return false;
 	}
 	if (WIFSIGNALED(st))
@@ -195,19 +159,18 @@ bool soak_child_ended_by(const struct soak_child *c, int sig, char *how, size_t 
 	return WIFEXITED(st) && WEXITSTATUS(st) == 128 + sig; /* a clean shutdown */
 }
 
-void soak_child_close(struct soak_child *c)
+void proc_child_close(struct proc_child *c)
 {
-	if (c->pid > 0 && !c->ended) {
-		kill((pid_t)c->pid, SIGKILL);
-		waitpid((pid_t)c->pid, NULL, 0);
-		c->ended = true;
+	if (c->os.pid > 0 && !c->os.reaped) {
+		rf_os_child_kill(&c->os);
+		rf_os_child_wait(&c->os, -1);
 	}
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	if (c->report >= 0)
+		close((int)c->report);
+	c->report = -1;
 }
 
-int soak_victim_fd(const char *channel)
+int proc_victim_fd(const char *channel)
 {
 	(void)channel; /* a fork child inherits the pipe itself */
 	return -1;

@@ -9,9 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "soak.h"
+#include <ringfence.h>
 
-void report_progress(const struct soak_opts *o, struct soak_run *r, int64_t start_ns, bool final)
+#include "proc.h"
+#include "report.h"
+#include "rf_os.h"
+
+void report_progress(const struct soak_opts *o, struct soak_shared *sh, uint64_t rounds_done,
+		     int64_t start_ns, bool final)
 {
 	static int64_t last, last_start;
 	static int tty = -1;
@@ -19,25 +24,25 @@ void report_progress(const struct soak_opts *o, struct soak_run *r, int64_t star
 		last = last_start = start_ns;
 	if (tty < 0)
 		tty = isatty(STDERR_FILENO);
-	int64_t now = soak_now_ns();
+	int64_t now = rf_os_now_ns();
 	int64_t period = tty ? 250000000 : (int64_t)(o->interval * 1e9);
 	if (!final && now - last < period)
 		return;
 	if (final && !tty)
 		return; /* the summary follows */
 	last = now;
-	double el = (double)(now - start_ns) / 1e9, rate = el > 0 ? (double)r->rounds_done / el : 0;
+	double el = (double)(now - start_ns) / 1e9, rate = el > 0 ? (double)rounds_done / el : 0;
 	double rem = o->duration > 0 ? o->duration - el : 0;
 	if (o->rounds && rate > 0) {
-		double by_rounds = (double)(o->rounds - (r->rounds_done < o->rounds ? r->rounds_done : o->rounds)) / rate;
+		double by_rounds = (double)(o->rounds - (rounds_done < o->rounds ? rounds_done : o->rounds)) / rate;
 		rem = o->duration > 0 && rem < by_rounds ? rem : by_rounds;
 	}
 	if (rem < 0)
 		rem = 0;
 	fprintf(stderr, "%srounds %llu  %.0f rounds/s  violations %llu  unfenced misses %llu  elapsed %.1f s  remaining %.1f s%s",
-		tty ? "\r" : "rf-soak: ", (unsigned long long)r->rounds_done, rate,
-		(unsigned long long)atomic_load(&r->sh->violations),
-		(unsigned long long)atomic_load(&r->sh->misses), el, rem,
+		tty ? "\r" : "rf-soak: ", (unsigned long long)rounds_done, rate,
+		(unsigned long long)atomic_load(&sh->violations),
+		(unsigned long long)atomic_load(&sh->misses), el, rem,
 		tty ? (final ? "   \n" : "   ") : "\n");
 }
 
@@ -83,23 +88,23 @@ static const char *verdict(int code)
 	return "?";
 }
 
-void report_summary(const struct soak_opts *o, struct soak_result *res)
+static void summary(const struct soak_opts *o, struct soak_result *res)
 {
 	if (res->nlat)
 		qsort(res->lat_ms, res->nlat, sizeof *res->lat_ms, cmp_double);
-	res->peak_rss_kb = soak_peak_rss_kb();
+	res->peak_rss_kb = proc_peak_rss_kb();
 	printf("rf-soak: P=%u transport=%s mode=%s placement=%s fault=%s seed=%llu\n", o->procs,
-	       o->transport == RF_TRANSPORT_SHM ? "shm" : "coordinator", soak_mode_name(o->mode),
-	       o->placement_text, soak_fault_name(o->fault), (unsigned long long)o->seed);
+	       rf_transport_name(o->transport), cli_mode_name(o->mode),
+	       o->placement_text, cli_fault_name(o->fault), (unsigned long long)o->seed);
 	/* kill-coordinator: the rounds ran in participants that were killed */
 	if (o->fault != FAULT_KILL_COORDINATOR) {
-	printf("rf-soak: %llu rounds in %.1f s (%.0f/s), violations %llu, stalls %llu\n",
-	       (unsigned long long)res->rounds, res->elapsed_s,
-	       res->elapsed_s > 0 ? (double)res->rounds / res->elapsed_s : 0,
-	       (unsigned long long)res->violations, (unsigned long long)res->stalls);
-	printf("rf-soak: unfenced misses: %llu of %llu rendezvous rounds (%.0f per million)\n",
-	       (unsigned long long)res->misses, (unsigned long long)res->rv_rounds,
-	       res->rv_rounds ? 1e6 * (double)res->misses / (double)res->rv_rounds : 0);
+		printf("rf-soak: %llu rounds in %.1f s (%.0f/s), violations %llu, stalls %llu\n",
+		       (unsigned long long)res->rounds, res->elapsed_s,
+		       res->elapsed_s > 0 ? (double)res->rounds / res->elapsed_s : 0,
+		       (unsigned long long)res->violations, (unsigned long long)res->stalls);
+		printf("rf-soak: unfenced misses: %llu of %llu rendezvous rounds (%.0f per million)\n",
+		       (unsigned long long)res->misses, (unsigned long long)res->rv_rounds,
+		       res->rv_rounds ? 1e6 * (double)res->misses / (double)res->rv_rounds : 0);
 	}
 	if (res->trials > 1 || o->fault == FAULT_KILL_WORKER || o->fault == FAULT_KILL_COORDINATOR)
 		printf("rf-soak: %llu trials, %llu failed; release latency after the kill: n=%u max %.2f ms p99 %.2f ms p50 %.2f ms\n",
@@ -113,7 +118,7 @@ void report_summary(const struct soak_opts *o, struct soak_result *res)
 	printf("rf-soak: %s (exit %d)\n", verdict(res->exit_code), res->exit_code);
 }
 
-int report_json(const struct soak_opts *o, struct soak_result *res)
+static int write_json(const struct soak_opts *o, const struct soak_result *res)
 {
 	if (!o->json)
 		return 0;
@@ -124,8 +129,8 @@ int report_json(const struct soak_opts *o, struct soak_result *res)
 	}
 	fprintf(f, "{\n  \"tool\": \"rf-soak\",\n  \"procs\": %u,\n  \"transport\": \"%s\",\n"
 		   "  \"mode\": \"%s\",\n  \"fault\": \"%s\",\n  \"seed\": %llu,\n",
-		o->procs, o->transport == RF_TRANSPORT_SHM ? "shm" : "coordinator",
-		soak_mode_name(o->mode), soak_fault_name(o->fault), (unsigned long long)o->seed);
+		o->procs, rf_transport_name(o->transport),
+		cli_mode_name(o->mode), cli_fault_name(o->fault), (unsigned long long)o->seed);
 	/* the placement text passed rf_placement_parse: letters, digits, ',' and '-' */
 	fprintf(f, "  \"placement\": \"%s\",\n  \"binding\": \"%s\",\n  \"oversubscribed\": %s,\n",
 		o->placement_text, res->binding, res->oversubscribed ? "true" : "false");
@@ -144,4 +149,14 @@ int report_json(const struct soak_opts *o, struct soak_result *res)
 	fprintf(f, "  \"peak_rss_kb\": %ld,\n  \"exit_code\": %d\n}\n", res->peak_rss_kb,
 		res->exit_code);
 	return fclose(f) == 0 ? 0 : -1;
+}
+
+int report_finish(const struct soak_opts *o, struct soak_result *res)
+{
+	summary(o, res);
+	if (write_json(o, res) != 0 && res->exit_code == EXIT_PASS)
+		res->exit_code = EXIT_ERROR;
+	free(res->lat_ms);
+	res->lat_ms = NULL;
+	return res->exit_code;
 }

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "soak.h"
+#include "faults.h"
+#include "record.h"
+#include "rf_os.h"
+#include "traffic.h"
 
 static struct {
 	uint64_t rng, g, all_seq;
@@ -48,18 +51,12 @@ static int send_one(struct soak_run *r, uint16_t dest, uint16_t type, uint64_t s
 			     .round = (uint32_t)r->round};
 	uint64_t fill = tx.g ^ r->o->seed;
 	for (uint32_t i = sizeof h; i < len; i++)
-		tx.buf[i] = (uint8_t)soak_rand(&fill);
-	oracle_seal(&h, tx.buf, len);
+		tx.buf[i] = (uint8_t)rf_os_splitmix64(&fill);
+	record_seal(&h, tx.buf, len);
 	if (corrupt)
 		h.check ^= 1;
 	memcpy(tx.buf, &h, sizeof h);
 	return rf_send(r->w, dest, type, tx.buf, len, timeout);
-}
-
-static int64_t left(int64_t deadline_ns)
-{
-	int64_t l = deadline_ns - soak_now_ns();
-	return l > 0 ? l : 1; /* a passed deadline still gets its RF_ETIMEDOUT from the library */
 }
 
 int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
@@ -68,7 +65,7 @@ int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
 	if (!tx.ready && traffic_init(r) != 0)
 		return RF_ENOMEM;
 	uint32_t P = r->P, me = r->me;
-	uint32_t n = (uint32_t)(soak_rand(&tx.rng) % (o->max_records + 1));
+	uint32_t n = (uint32_t)(rf_os_splitmix64(&tx.rng) % (o->max_records + 1));
 	/* fault=corrupt: three rounds, each breaking one property once */
 	int breakage = 0;
 	if (o->fault == FAULT_CORRUPT && me == r->victim && r->round >= r->fault_round &&
@@ -79,20 +76,20 @@ int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		faults_maybe_kill(r, i);
-		uint32_t d = (uint32_t)(soak_rand(&tx.rng) % P);
-		bool all = d == me || soak_rand(&tx.rng) % 4 == 0;
+		uint32_t d = (uint32_t)(rf_os_splitmix64(&tx.rng) % P);
+		bool all = d == me || rf_os_splitmix64(&tx.rng) % 4 == 0;
 		uint32_t len = o->size_min +
-			       (uint32_t)(soak_rand(&tx.rng) % (o->size_max - o->size_min + 1));
-		uint64_t value = 1 + soak_rand(&tx.rng) % 1000;
+			       (uint32_t)(rf_os_splitmix64(&tx.rng) % (o->size_max - o->size_min + 1));
+		uint64_t value = 1 + rf_os_splitmix64(&tx.rng) % 1000;
 		uint64_t *seq = all ? &tx.all_seq : &tx.direct_seq[d];
 		if (i == 0 && breakage == 3)
 			(*seq)++; /* a record that never was: the reader sees a gap */
 		int rc = send_one(r, all ? RF_DEST_ALL : (uint16_t)d, T_DATA, *seq, value, 0, len,
-				  i == 0 && breakage == 1, left(deadline_ns));
+				  i == 0 && breakage == 1, run_left_ns(deadline_ns));
 		if (rc == 0 && i == 0 && breakage == 2) {
 			tx.g--; /* the same record again: a duplicate */
 			rc = send_one(r, all ? RF_DEST_ALL : (uint16_t)d, T_DATA, *seq, value, 0,
-				      len, 0, left(deadline_ns));
+				      len, 0, run_left_ns(deadline_ns));
 		}
 		if (rc)
 			return rc;
@@ -106,7 +103,7 @@ int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
 		if (q == me)
 			continue;
 		int rc = send_one(r, (uint16_t)q, T_MARKER, tx.direct_seq[q], 1, tx.all_seq,
-				  sizeof(struct soak_rec), 0, left(deadline_ns));
+				  sizeof(struct soak_rec), 0, run_left_ns(deadline_ns));
 		if (rc)
 			return rc;
 		tx.direct_seq[q]++;
@@ -116,9 +113,9 @@ int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
 	 * slot r % 2 is rewritten only after round r + 1, when every reader has
 	 * finished checking round r. */
 	for (uint32_t q = 0; q < P; q++)
-		atomic_store_explicit(soak_sent(r->sh, P, r->round, me, q), tx.sent[q],
+		atomic_store_explicit(shared_sent(r->sh, P, r->round, me, q), tx.sent[q],
 				      memory_order_relaxed);
-	atomic_store_explicit(soak_entry(r->sh, P, r->round, me), rf_ring_leading(r->w),
+	atomic_store_explicit(shared_entry(r->sh, P, r->round, me), rf_ring_leading(r->w),
 			      memory_order_relaxed);
 	return 0;
 }

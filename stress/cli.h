@@ -1,0 +1,79 @@
+/* rf-soak's command line: the options with their defaults and checks, and
+ * the exit codes that --help documents. Every other part reads the options
+ * from struct soak_opts; nothing else parses. */
+#ifndef RF_SOAK_CLI_H
+#define RF_SOAK_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ringfence.h>
+
+#ifndef SIGKILL
+#define SIGKILL 9 /* Windows has no such signal; --kill-signal=KILL means TerminateProcess */
+#endif
+
+enum {
+	EXIT_PASS = 0,
+	EXIT_VIOLATION = 1,   /* the oracle found a broken guarantee */
+	EXIT_USAGE = 2,       /* bad option or value */
+	EXIT_FAULTCHECK = 3,  /* a fault was not handled as the contract says */
+	EXIT_STALL = 4,       /* the watchdog fired: no round completed in time */
+	EXIT_ERROR = 5,       /* launch or another unexpected library error */
+	EXIT_UNSUPPORTED = 77 /* this platform cannot inject the fault (Windows:
+			       * --kill-signal=TERM or INT); CTest: skipped */
+};
+
+enum fault {
+	FAULT_NONE,
+	FAULT_KILL_WORKER,
+	FAULT_KILL_COORDINATOR,
+	FAULT_STALL_READER,
+	FAULT_SLOW_HANDLER,
+	FAULT_CORRUPT, /* the sender breaks exactly-once/order/checksum: proves that oracle */
+};
+
+#define MODE_ALL 3 /* --mode=all: rendezvous, delivery, processing round by round */
+
+struct soak_opts {
+	uint32_t procs;
+	enum rf_transport transport;
+	int mode; /* enum rf_mode or MODE_ALL */
+	uint64_t rounds;      /* 0 = until --duration */
+	double duration;      /* seconds; 0 = until --rounds */
+	uint64_t seed;
+	uint32_t max_records; /* per participant and round, before the markers */
+	uint32_t size_min, size_max;
+	struct rf_placement placement;
+	const char *placement_text;
+	double watchdog;      /* seconds without a completed round = stall */
+	enum fault fault;
+	uint32_t trials;      /* kill-worker / kill-coordinator */
+	double trial_seconds; /* kill faults with --duration: trials until then */
+	int kill_signal;      /* kill-coordinator: SIGKILL, SIGTERM or SIGINT */
+	double release_bound; /* seconds: a survivor released later fails the run */
+	double interval;      /* seconds between progress lines when not on a terminal */
+	const char *json;
+	uint32_t victim_trial;      /* internal (Windows): run as kill-coordinator's child */
+	const char *victim_channel;
+	int argc;
+	char **argv;
+};
+
+/* Fills *o from the command line; on a bad option or value it prints why
+ * and exits EXIT_USAGE, after --help it exits EXIT_PASS. */
+void cli_parse(int argc, char **argv, struct soak_opts *o);
+/* Exits EXIT_USAGE when --placement names a PU this machine does not have. */
+void cli_check_placement(const struct soak_opts *o);
+/* Our own arguments plus `extra`, NULL-terminated: the command line of a
+ * process that replays this run. Free the array only; NULL when out of memory. */
+char **cli_argv_with(const struct soak_opts *o, const char *extra);
+/* Whether kill trial t (1-based) runs: --trials of them, or with --duration
+ * as many as start before it is over (at least one). */
+bool cli_more_trials(const struct soak_opts *o, uint32_t t, int64_t start_ns);
+/* The option value naming the fault / the mode (MODE_ALL: "all"). */
+const char *cli_fault_name(enum fault f);
+const char *cli_mode_name(int mode);
+
+#endif

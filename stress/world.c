@@ -1,0 +1,234 @@
+/* One world (issue 5, SPEC §7). The program is its own worker: participant
+ * 0 calls rf_launch(), which re-executes it with the same arguments plus the
+ * seed; a worker's rf_launch() attaches. Participant 0 owns the world's
+ * lifetime: an interrupt aborts the world, then it reaps the workers and
+ * ends 130 / 143, so an interrupted soak leaves nothing behind. Workers
+ * ignore SIGINT: Ctrl-C reaches the whole process group, and participant 0
+ * alone decides how the world ends. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "faults.h"
+#include "interrupt.h"
+#include "proc.h"
+#include "rf_os.h"
+#include "rounds.h"
+#include "world.h"
+
+/* Workers get our arguments plus the seed, so they replay the same run. */
+static char **worker_argv(const struct soak_opts *o)
+{
+	static char seed[48];
+	snprintf(seed, sizeof seed, "--seed=%llu", (unsigned long long)o->seed);
+	return cli_argv_with(o, seed);
+}
+
+static void launch_opts(const struct soak_opts *o, struct rf_launch_opts *lo)
+{
+	rf_launch_opts_default(lo);
+	lo->params.nprocs = o->procs;
+	lo->params.transport = o->transport;
+	lo->params.max_record = o->size_max;
+	/* room for several of the largest records; the library's minimum is two */
+	uint32_t cap = 64 * 1024;
+	while (cap < 8 * (o->size_max + 32))
+		cap *= 2;
+	lo->params.ring_capacity = cap;
+	lo->params.user_bytes = (uint32_t)shared_bytes(o->procs);
+	lo->placement = o->placement;
+}
+
+int world_worker(const struct soak_opts *o)
+{
+	proc_ignore_interrupts();
+	struct rf_launch_opts lo;
+	launch_opts(o, &lo);
+	rf_world *w;
+	int rc = rf_launch(&lo, &w);
+	if (rc) {
+		fprintf(stderr, "rf-soak: worker: rf_launch: %s\n", rf_strerror(rc));
+		return EXIT_ERROR;
+	}
+	struct soak_run r;
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	r.w = w;
+	rc = rounds_run(&r);
+	/* Expected endings: done, or the world ended under us: aborted (a stall,
+	 * an interrupt), our own watchdog, or a peer gone (a kill, or participant
+	 * 0 leaving after an abort). Participant 0 sees every one of these
+	 * itself and judges them; a worker fails only on what it alone saw. */
+	bool expected = rc == 0 || rc == RF_EABORTED || rc == RF_ETIMEDOUT || rc == RF_EPEERDEAD;
+	if (!expected)
+		fprintf(stderr, "rf-soak: participant %u: %s in round %llu\n", r.me, rf_strerror(rc),
+			(unsigned long long)r.round);
+	rf_world_close(w);
+	return expected ? EXIT_PASS : EXIT_ERROR;
+}
+
+/* Participant 0 must not close while a worker still checks its last round
+ * (its counts would be lost), nor hang on one that never ends: wait a
+ * bounded time for every worker to detach or die, then kill the rest. */
+static bool settle_workers(rf_world *w, const long *pids, int64_t bound_ns)
+{
+	int64_t end = rf_os_now_ns() + bound_ns;
+	uint32_t P = rf_world_size(w);
+	for (;;) {
+		struct rf_snapshot *s;
+		uint32_t busy = 0;
+		if (rf_snapshot_take(w, &s) == 0) {
+			for (uint32_t p = 1; p < P; p++)
+				busy += s->part[p].state != RF_PART_DETACHED && rf_os_pid_alive(pids[p]);
+			rf_snapshot_free(s);
+		}
+		if (!busy)
+			return true;
+		if (rf_os_now_ns() > end)
+			break;
+		rf_os_sleep_ns(1000000);
+	}
+	for (uint32_t p = 1; p < P; p++)
+		rf_launch_kill(w, p); /* RF_ENOENT for those already gone: fine */
+	return false;
+}
+
+static void describe_binding(rf_world *w, struct soak_result *res)
+{
+	size_t n = 0;
+	res->binding[0] = '\0';
+	for (uint32_t p = 0; p < rf_world_size(w) && n < sizeof res->binding - 16; p++) {
+		struct rf_binding b;
+		rf_world_binding(w, p, &b);
+		n += (size_t)snprintf(res->binding + n, sizeof res->binding - n, "%s%d", p ? "," : "", b.pu);
+	}
+	res->oversubscribed = rf_world_oversubscribed(w);
+}
+
+int world_participant0(const struct soak_opts *o, struct soak_result *res, uint32_t trial,
+		       int report_fd)
+{
+	interrupt_catch();
+	struct rf_launch_opts lo;
+	launch_opts(o, &lo);
+	char **argv = worker_argv(o);
+	lo.argv = argv;
+	rf_world *w;
+	int rc = rf_launch(&lo, &w);
+	free(argv);
+	if (rc) {
+		fprintf(stderr, "rf-soak: rf_launch: %s\n", rf_strerror(rc));
+		int sig = interrupt_signal();
+		return sig ? 128 + sig : EXIT_ERROR;
+	}
+	interrupt_set_world(w);
+	if (interrupt_signal()) /* arrived while we were launching */
+		rf_world_abort(w, RF_EABORTED);
+	long pids[RF_MAX_PROCS] = {0};
+	char name[RF_NAME_MAX] = "";
+	struct rf_snapshot *s;
+	if (rf_snapshot_take(w, &s) == 0) {
+		for (uint32_t p = 0; p < o->procs; p++)
+			pids[p] = s->part[p].pid;
+		rf_snapshot_free(s);
+	}
+	snprintf(name, sizeof name, "%s", rf_world_name(w));
+	if (report_fd >= 0) {
+		/* the P pids, then the name: what the supervisor checks after the kill */
+		ssize_t ignored = write(report_fd, pids, o->procs * sizeof(long));
+		ignored = write(report_fd, name, sizeof name);
+		(void)ignored;
+		close(report_fd);
+	}
+	describe_binding(w, res);
+
+	struct soak_run r;
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	r.w = w;
+	r.trial = trial;
+	rc = rounds_run(&r);
+	int failures = 0;
+	if (o->fault == FAULT_KILL_WORKER) {
+		double lat[RF_MAX_PROCS];
+		uint32_t n = 0;
+		if (rc == 0) {
+			fprintf(stderr, "rf-soak: FAULT trial %u: the worker was never killed\n", trial);
+			failures++;
+		} else {
+			failures += faults_collect_release(&r, lat, &n);
+		}
+		for (uint32_t i = 0; i < n; i++)
+			report_add_latency(res, lat[i]);
+	}
+	bool settled = settle_workers(w, pids, 2000000000);
+	struct soak_shared *sh = r.sh;
+	uint64_t violations = atomic_load(&sh->violations);
+	bool stalled = atomic_load(&sh->stalled) != 0;
+	res->rounds += r.rounds_done;
+	res->rv_rounds += atomic_load(&sh->rv_rounds);
+	res->violations += violations;
+	res->misses += atomic_load(&sh->misses);
+	res->stalls += stalled;
+	interrupt_set_world(NULL);
+	int crc = rf_world_close(w);
+
+	/* What the run must not leave behind, in every ending. */
+	for (uint32_t p = 1; p < o->procs; p++)
+		if (pids[p] && rf_os_pid_alive(pids[p])) {
+			fprintf(stderr, "rf-soak: FAULT worker %u (pid %ld) outlived the world\n", p, pids[p]);
+			failures++;
+		}
+	if (world_segments_left(rf_os_pid(), name)) {
+		fprintf(stderr, "rf-soak: FAULT the segment of this run outlived the world (removed)\n");
+		failures++;
+	}
+	bool killed_fault = o->fault == FAULT_KILL_WORKER;
+	if (o->fault == FAULT_STALL_READER && !stalled && !interrupt_signal()) {
+		fprintf(stderr, "rf-soak: FAULT the reader stalled but the watchdog never fired\n");
+		failures++;
+	}
+	bool error = false;
+	if (rc && !(killed_fault && rc == RF_EPEERDEAD) && !stalled &&
+	    !(interrupt_signal() && rc == RF_EABORTED)) {
+		fprintf(stderr, "rf-soak: participant 0: %s in round %llu\n", rf_strerror(rc),
+			(unsigned long long)r.round);
+		error = true;
+	}
+	if (crc && !(killed_fault && crc == RF_EPEERDEAD) && settled) {
+		fprintf(stderr, "rf-soak: close: %s (a worker failed)\n", rf_strerror(crc));
+		error = true;
+	}
+	if (violations)
+		return EXIT_VIOLATION;
+	if (stalled)
+		return EXIT_STALL;
+	if (failures)
+		return EXIT_FAULTCHECK;
+	if (error)
+		return EXIT_ERROR;
+	int sig = interrupt_signal();
+	return sig ? 128 + sig : EXIT_PASS;
+}
+
+struct stale {
+	long creator;
+	int removed;
+};
+
+static void remove_if_stale(const char *name, void *ctx)
+{
+	struct stale *st = ctx;
+	if (rf_os_segment_creator(name) == st->creator && rf_os_segment_remove(name) == 0)
+		st->removed++;
+}
+
+/* All of a dead creator's segments are stale, whatever their name, so all
+ * are counted and removed. */
+int world_segments_left(long creator_pid, const char *name)
+{
+	struct stale st = {creator_pid, 0};
+	rf_os_segments_each(remove_if_stale, &st);
+	return st.removed + (name && name[0] && proc_segment_held(name));
+}
