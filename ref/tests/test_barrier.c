@@ -29,8 +29,8 @@
 
 #include "testutil.h"
 
-#define SECOND 1000000000ll
-#define MS 1000000ll
+#define SECOND TU_SECOND
+#define MS TU_MS
 
 enum { T_DATA = 1, T_MARKER = 2, T_SLOW = 3, T_TIME = 4, T_READY = 5 };
 
@@ -95,11 +95,11 @@ static void run_modes(rf_world *w, uint32_t rounds)
 		uint32_t observed = 0;
 		for (uint32_t r = 0; r < rounds; r++) {
 			round++;
-			uint32_t k = (uint32_t)(tu_rand(&rng) % 8);
+			uint32_t k = (uint32_t)(rf_os_splitmix64(&rng) % 8);
 			for (uint32_t i = 0; i < k; i++) {
-				uint16_t d = (uint16_t)(tu_rand(&rng) % P);
+				uint16_t d = (uint16_t)(rf_os_splitmix64(&rng) % P);
 				CHECK_OK(rf_send(w, d == me ? RF_DEST_ALL : d, T_DATA, buf,
-						 (uint32_t)(tu_rand(&rng) % sizeof buf), 10 * SECOND));
+						 (uint32_t)(rf_os_splitmix64(&rng) % sizeof buf), 10 * SECOND));
 			}
 			CHECK_OK(rf_send(w, RF_DEST_ALL, T_MARKER, &round, sizeof round, 10 * SECOND));
 			atomic_store_explicit(entry_note(w, me), rf_ring_leading(w),
@@ -137,7 +137,7 @@ static void slow_handler(void *ctx, const struct rf_record *rec)
 {
 	(void)ctx;
 	if (rec->type == T_SLOW)
-		tu_sleep_ms(300);
+		rf_os_sleep_ns(300 * MS);
 	slow_ready += rec->type == T_READY;
 }
 
@@ -153,8 +153,8 @@ static void run_slow(rf_world *w)
 		if (me == 1)
 			CHECK_OK(rf_send(w, 0, T_READY, NULL, 0, SECOND));
 		if (me == 0) {
-			int64_t end = tu_now_ns() + 10 * SECOND;
-			while (slow_ready == m && tu_now_ns() < end)
+			int64_t end = rf_os_now_ns() + 10 * SECOND;
+			while (slow_ready == m && rf_os_now_ns() < end)
 				CHECK(rf_poll(w) >= 0, "poll");
 			CHECK(slow_ready == m + 1, "reader 1 not ready");
 			/* Two records for the slow reader: while it sits in the first
@@ -166,7 +166,7 @@ static void run_slow(rf_world *w)
 			 * and "processed" differ when the round could complete. (The
 			 * delivery round instead completes from inside delivery.) */
 			if (m == RF_PROCESSING_FENCE)
-				tu_sleep_ms(450);
+				rf_os_sleep_ns(450 * MS);
 		}
 		atomic_store_explicit(entry_note(w, me), rf_ring_leading(w), memory_order_relaxed);
 		CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
@@ -227,7 +227,7 @@ static void run_kill(rf_world *w)
 	rf_world_set_handler(w, time_handler, NULL);
 	long pids[16] = {0};
 	if (me == 0) {
-		int64_t t = tu_now_ns() + 200 * MS;
+		int64_t t = rf_os_now_ns() + 200 * MS;
 		CHECK_OK(rf_send(w, RF_DEST_ALL, T_TIME, &t, sizeof t, SECOND));
 		struct rf_snapshot *s;
 		CHECK_OK(rf_snapshot_take(w, &s));
@@ -242,15 +242,15 @@ static void run_kill(rf_world *w)
 	}
 	int rc;
 	if (me == 0) {
-		int64_t t = tu_now_ns();
+		int64_t t = rf_os_now_ns();
 		kill_at = t + 200 * MS; /* mirrors what was sent, minus the send */
-		while (tu_now_ns() < kill_at)
-			tu_sleep_ms(1);
-		kill_at = tu_now_ns();
+		while (rf_os_now_ns() < kill_at)
+			rf_os_sleep_ns(1 * MS);
+		kill_at = rf_os_now_ns();
 		CHECK_OK(rf_launch_kill(w, victim));
 	}
 	rc = rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND);
-	int64_t took = tu_now_ns() - kill_at;
+	int64_t took = rf_os_now_ns() - kill_at;
 	printf("participant %u released %.1f ms after the kill: %s\n", me, took / 1e6,
 	       rf_strerror(rc));
 	fflush(stdout);
@@ -265,20 +265,20 @@ static void run_kill(rf_world *w)
 	CHECK_RC(rf_world_close(w), RF_EPEERDEAD);
 	CHECK(!tu_segment_exists(name), "segment %s left behind", name);
 	for (uint32_t p = 1; p < P; p++)
-		CHECK(!tu_pid_exists(pids[p]), "worker %u (pid %ld) still exists", p, pids[p]);
+		CHECK(!tu_process_exists(pids[p]), "worker %u (pid %ld) still exists", p, pids[p]);
 	exit(0);
 }
 
 static void run_timeout(rf_world *w)
 {
 	if (rf_world_rank(w) == 0) {
-		int64_t t0 = tu_now_ns();
+		int64_t t0 = rf_os_now_ns();
 		CHECK_RC(rf_barrier(w, RF_DELIVERY_FENCE, 100 * MS), RF_ETIMEDOUT);
-		int64_t took = tu_now_ns() - t0;
+		int64_t took = rf_os_now_ns() - t0;
 		CHECK(took >= 100 * MS && took < 5 * SECOND, "timeout after %.1f ms", took / 1e6);
 		CHECK_RC(rf_world_aborted(w), RF_EABORTED);
 	} else {
-		tu_sleep_ms(500);
+		rf_os_sleep_ns(500 * MS);
 		CHECK_RC(rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND), RF_EABORTED);
 	}
 }
@@ -286,7 +286,7 @@ static void run_timeout(rf_world *w)
 static void run_abort(rf_world *w)
 {
 	if (rf_world_rank(w) == 1) {
-		tu_sleep_ms(100);
+		rf_os_sleep_ns(100 * MS);
 		CHECK_OK(rf_world_abort(w, RF_EABORTED));
 	} else {
 		CHECK_RC(rf_barrier(w, RF_PROCESSING_FENCE, 10 * SECOND), RF_EABORTED);
@@ -322,7 +322,7 @@ static void stall_handler(void *ctx, const struct rf_record *rec)
 {
 	(void)ctx;
 	if (rec->type == T_SLOW)
-		tu_sleep_ms(STALL_MS);
+		rf_os_sleep_ns(STALL_MS * MS);
 	stall_ready += rec->type == T_READY;
 }
 
@@ -349,17 +349,17 @@ static void run_stalled(rf_world *w)
 		if (me == 2)
 			CHECK_OK(rf_send(w, 1, T_READY, NULL, 0, SECOND));
 		if (me == 1) {
-			int64_t end = tu_now_ns() + 10 * SECOND;
-			while (stall_ready == m - 1 && tu_now_ns() < end)
+			int64_t end = rf_os_now_ns() + 10 * SECOND;
+			while (stall_ready == m - 1 && rf_os_now_ns() < end)
 				CHECK(rf_poll(w) >= 0, "poll");
 			CHECK(stall_ready == m, "reader 2 not ready");
 			CHECK_OK(rf_send(w, 2, T_SLOW, NULL, 0, SECOND));
 			CHECK_OK(rf_send(w, 2, T_SLOW, NULL, 0, SECOND));
 		}
 		atomic_store_explicit(entry_note(w, me), rf_ring_leading(w), memory_order_relaxed);
-		int64_t t0 = tu_now_ns();
+		int64_t t0 = rf_os_now_ns();
 		CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
-		int64_t took = tu_now_ns() - t0;
+		int64_t took = rf_os_now_ns() - t0;
 		struct rf_snapshot *s;
 		CHECK_OK(rf_snapshot_take(w, &s));
 		uint64_t E1 = atomic_load_explicit(entry_note(w, 1), memory_order_relaxed);
@@ -421,7 +421,7 @@ static void run_handshake(rf_world *w, uint32_t rounds)
 	uint8_t buf[64] = {0};
 	for (uint32_t r = 0; r < rounds; r++)
 		for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++) {
-			for (uint32_t k = (uint32_t)(tu_rand(&rng) % 4); k > 0; k--)
+			for (uint32_t k = (uint32_t)(rf_os_splitmix64(&rng) % 4); k > 0; k--)
 				CHECK_OK(rf_send(w, RF_DEST_ALL, T_DATA, buf, sizeof buf, SECOND));
 			CHECK_OK(rf_barrier(w, (enum rf_mode)m, 10 * SECOND));
 		}
@@ -449,9 +449,9 @@ int main(int argc, char **argv)
 	      "usage: %s shm|coordinator modes P [rounds]|slow|mixed|kill|timeout|abort|"
 	      "startup|stalled|handshake",
 	      argv[0]);
-	tu_stdout_lines();
+	tu_whole_lines(stdout);
 	tu_log_to_stderr();
-	tu_transport = tu_parse_transport(argv[1]);
+	tu_transport_arg(argv[1]);
 	argc--;
 	const char *c = argv[2];
 	char **args = argv + 1; /* case arguments start at args[1] */

@@ -243,7 +243,7 @@ static void test_real(void)
 		CHECK_OK(rf_placement_bind(t, 0, &b[i]));
 		check_bound_to(b[i].pu, "pid 0");
 	}
-	CHECK_OK(rf_placement_bind(t, tu_pid(), &b[0]));
+	CHECK_OK(rf_placement_bind(t, rf_os_pid(), &b[0]));
 	check_bound_to(b[0].pu, "own pid");
 	struct rf_binding missing = {1 << 20, -1, -1, -1};
 	CHECK_RC(rf_placement_bind(t, 0, &missing), RF_EINVAL);

@@ -15,7 +15,7 @@
 #include "../src/internal.h" /* the corrupt cases poke at ring memory */
 #include "testutil.h"
 
-#define SECOND 1000000000ll
+#define SECOND TU_SECOND
 
 /* ---- exact ---------------------------------------------------------------- */
 
@@ -36,7 +36,7 @@ struct spec {
 static struct spec next_spec(struct gen *g, uint32_t sender)
 {
 	struct spec s;
-	uint64_t r = tu_rand(&g->state);
+	uint64_t r = rf_os_splitmix64(&g->state);
 	uint32_t d = (uint32_t)(r % (EXACT_P + 1));
 	s.dest = d == EXACT_P || d == sender ? RF_DEST_ALL : (uint16_t)d;
 	switch ((r >> 8) % 8) { /* the edges more often than chance gives them */
@@ -54,7 +54,7 @@ static void fill(uint8_t *buf, uint32_t len, uint64_t seed)
 {
 	for (uint32_t i = 0; i < len; i++) {
 		if (i % 8 == 0)
-			seed = tu_rand(&seed);
+			seed = rf_os_splitmix64(&seed);
 		buf[i] = (uint8_t)(seed >> (8 * (i % 8)));
 	}
 }
@@ -140,10 +140,10 @@ static void run_backpressure(rf_world *w)
 	uint32_t full = BP_CAP / (BP_LEN + 16);
 	if (rf_world_rank(w) == 1) {
 		/* Not polling at all: the writer must find the ring full. */
-		tu_sleep_ms(300);
+		rf_os_sleep_ns(300 * TU_MS);
 		rf_world_set_handler(w, bp_handler, NULL);
-		int64_t end = tu_now_ns() + 10 * SECOND;
-		while (bp_count < full + 1 && tu_now_ns() < end)
+		int64_t end = rf_os_now_ns() + 10 * SECOND;
+		while (bp_count < full + 1 && rf_os_now_ns() < end)
 			CHECK(rf_poll(w) >= 0, "poll");
 		CHECK(bp_count == full + 1, "received %u of %u", bp_count, full + 1);
 	} else {
@@ -154,9 +154,9 @@ static void run_backpressure(rf_world *w)
 			n++;
 		CHECK_RC(rc, RF_EAGAIN);
 		CHECK(n == full, "%u non-blocking writes fit, the ring holds %u", n, full);
-		int64_t t0 = tu_now_ns();
+		int64_t t0 = rf_os_now_ns();
 		CHECK_RC(rf_send(w, 1, 7, buf, BP_LEN, 50 * 1000000ll), RF_ETIMEDOUT);
-		CHECK(tu_now_ns() - t0 >= 50 * 1000000ll, "timed out early");
+		CHECK(rf_os_now_ns() - t0 >= 50 * 1000000ll, "timed out early");
 		CHECK_OK(rf_send(w, 1, 7, buf, BP_LEN, 10 * SECOND));
 	}
 	CHECK_OK(rf_barrier(w, RF_DELIVERY_FENCE, 10 * SECOND));
@@ -177,7 +177,7 @@ static void run_corrupt(rf_world *w, const char *how)
 {
 	if (rf_world_rank(w) == 1) {
 		rf_world_set_handler(w, corrupt_handler, NULL);
-		tu_sleep_ms(200); /* participant 0 damages its ring meanwhile */
+		rf_os_sleep_ns(200 * TU_MS); /* participant 0 damages its ring meanwhile */
 		CHECK_RC(rf_poll(w), RF_ECORRUPT);
 		CHECK_RC(rf_poll(w), RF_ECORRUPT); /* stays refused, never skipped */
 		/* The damage is in the first record: nothing may reach the handler. */
@@ -203,7 +203,7 @@ static void run_corrupt(rf_world *w, const char *how)
 		CHECK(0, "unknown case %s", how);
 	}
 	/* Keep the world alive until the reader has looked. */
-	tu_sleep_ms(400);
+	rf_os_sleep_ns(400 * TU_MS);
 }
 
 int main(int argc, char **argv)

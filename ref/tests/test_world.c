@@ -4,13 +4,6 @@
  * under the asan preset too). */
 #include <stddef.h>
 #include <string.h>
-#ifndef _WIN32
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#endif
 
 #include "../src/internal.h"
 #include "testutil.h"
@@ -85,26 +78,20 @@ static void header_checks(void)
 	CHECK(rf_world_size(w1) == 3 && rf_world_rank(w1) == 1, "size/rank");
 	CHECK_OK(rf_world_close(w1));
 
-	/* A truncated segment: the header claims more than exists. */
-#ifndef _WIN32
-	int fd = shm_open(name, O_RDWR, 0);
-	CHECK(fd >= 0 && ftruncate(fd, 8192) == 0, "truncate");
-	CHECK_RC(rf_world_attach(name, 2, &w2), RF_ECORRUPT);
-	CHECK(ftruncate(fd, 16) == 0, "truncate");
-	CHECK_RC(rf_world_attach(name, 2, &w2), RF_ECORRUPT);
-	close(fd);
-#else
-	/* A section cannot shrink: the same header in smaller segments. */
+	/* A truncated segment: the header claims more than exists. The same
+	 * header in smaller segments of their own (a Windows section cannot
+	 * shrink, so this is how it is done everywhere). */
 	for (size_t len = 8192; len >= 16; len = len == 8192 ? 16 : 0) {
 		char small[RF_NAME_MAX];
 		struct tu_map m;
 		CHECK_OK(rf_world_unique_name(small, sizeof small));
+		tu_unlink_at_exit(small);
 		CHECK(tu_segment_create(small, len, &m) == 0, "segment of %zu bytes", len);
 		memcpy(m.addr, ((rf_world *)w0)->base, len < 4096 ? len : 4096);
 		CHECK_RC(rf_world_attach(small, 2, &w2), RF_ECORRUPT);
 		tu_segment_unmap(&m);
+		rf_os_segment_remove(small);
 	}
-#endif
 
 	/* The name is taken while the world lives, and gone after close. */
 	CHECK_RC(rf_world_create(name, &p, &w2), RF_EEXIST);
@@ -180,16 +167,18 @@ static void argument_checks(void)
 	CHECK_OK(rf_world_close(w));
 }
 
-#ifdef _WIN32
-/* On Windows a segment's name goes with the last handle on it: a creator
- * killed by TerminateProcess leaves nothing to sweep, and a sweep leaves
- * live worlds alone. The creator is this program run as "creator". */
+/* A creator killed (SIGKILL, TerminateProcess) while its world lives: where
+ * names outlive their creator (POSIX) its segment stays until a sweep removes
+ * it; where they go with the last handle (Windows) nothing is left to sweep.
+ * Either way a sweep leaves live worlds alone. The creator is this program
+ * run as "creator". */
 static void creator_main(void)
 {
 	struct rf_world_params p = params(2);
 	rf_world *w;
 	if (rf_world_create(NULL, &p, &w) != 0)
 		exit(1);
+	/* no unlink at exit here: this creator is meant to die and leave it */
 	char name[RF_NAME_MAX] = {0};
 	snprintf(name, sizeof name, "%s", rf_world_name(w));
 	if (tu_report(name, sizeof name) != 0)
@@ -199,54 +188,13 @@ static void creator_main(void)
 
 static void sweep_checks(void)
 {
+	void *job = rf_os_job_create(); /* NULL where dying with us needs none */
 	char *args[] = {"creator", NULL};
 	struct tu_child child;
-	CHECK(tu_spawn_self(args, NULL, &child) == 0, "spawn");
+	tu_start_self(args, job, &child);
 	char dead[RF_NAME_MAX];
 	CHECK(tu_child_read(&child, dead, sizeof dead) == 0, "child name");
-
-	struct rf_world_params p = params(2);
-	rf_world *live;
-	CHECK_OK(rf_world_create(NULL, &p, &live));
-	CHECK(rf_sweep() >= 0, "sweep failed");
-	CHECK(tu_segment_exists(dead), "swept the segment of a live creator");
-	CHECK(tu_segment_exists(rf_world_name(live)), "swept our own live world");
-
-	tu_child_kill(&child);
-	CHECK(tu_child_wait(&child, 10000) != -1, "creator still runs");
-	tu_child_close(&child);
-	CHECK(!tu_segment_exists(dead), "a dead creator's segment outlived it");
-	CHECK(rf_sweep() == 0, "sweep found something to remove");
-	CHECK(tu_segment_exists(rf_world_name(live)), "live world swept");
-	CHECK_OK(rf_world_close(live));
-}
-#else
-/* A creator that dies by SIGKILL leaves its segment; the next creator (or
- * rf_sweep) removes it, and leaves live worlds alone. */
-static void sweep_checks(void)
-{
-	int pipefd[2];
-	CHECK(pipe(pipefd) == 0, "pipe");
-	pid_t child = fork();
-	CHECK(child >= 0, "fork");
-	if (child == 0) {
-		struct rf_world_params p = params(2);
-		rf_world *w;
-		if (rf_world_create(NULL, &p, &w) != 0)
-			_exit(1);
-		/* no unlink at exit here: this creator is meant to die and leave it */
-		char name[RF_NAME_MAX];
-		snprintf(name, sizeof name, "%s", rf_world_name(w));
-		if (write(pipefd[1], name, sizeof name) != (ssize_t)sizeof name)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	char dead[RF_NAME_MAX];
-	CHECK(read(pipefd[0], dead, sizeof dead) == (ssize_t)sizeof dead, "child name");
 	tu_unlink_at_exit(dead);
-	close(pipefd[0]);
-	close(pipefd[1]);
 
 	struct rf_world_params p = params(2);
 	rf_world *live;
@@ -256,24 +204,26 @@ static void sweep_checks(void)
 	CHECK(tu_segment_exists(dead), "swept the segment of a live creator");
 	CHECK(tu_segment_exists(rf_world_name(live)), "swept our own live world");
 
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-	CHECK(tu_segment_exists(dead), "segment gone without a sweep");
-	CHECK(rf_sweep() >= 1, "sweep did not remove the dead creator's segment");
-	CHECK(!tu_segment_exists(dead), "still there");
+	rf_os_child_kill(&child.os);
+	CHECK(rf_os_child_wait(&child.os, 10 * TU_SECOND) == 1, "creator still runs");
+	tu_child_close(&child);
+	rf_os_job_close(job);
+	if (tu_names_outlive_creators) {
+		CHECK(tu_segment_exists(dead), "segment gone without a sweep");
+		CHECK(rf_sweep() >= 1, "sweep did not remove the dead creator's segment");
+		CHECK(!tu_segment_exists(dead), "still there");
+	} else {
+		CHECK(!tu_segment_exists(dead), "a dead creator's segment outlived it");
+		CHECK(rf_sweep() == 0, "sweep found something to remove");
+	}
 	CHECK(tu_segment_exists(rf_world_name(live)), "live world swept");
 	CHECK_OK(rf_world_close(live));
 }
-#endif
 
 int main(int argc, char **argv)
 {
-#ifdef _WIN32
 	if (argc >= 2 && strcmp(argv[1], "creator") == 0)
 		creator_main();
-#endif
-	(void)argc;
-	(void)argv;
 	tu_log_to_stderr();
 	header_checks();
 	argument_checks();

@@ -2,10 +2,12 @@
 #ifndef RF_TESTUTIL_H
 #define RF_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "rf_os.h"
 #include "ringfence.h"
 
 /* Fails the test (exit 1) with file:line and the message when cond is false. */
@@ -29,25 +31,33 @@
 
 #define CHECK_OK(call) CHECK_RC(call, 0)
 
-/* Monotonic nanoseconds, comparable between processes of one machine. */
-int64_t tu_now_ns(void);
+/* The OS is asked through the support library (rf_os.h: clock, sleep, pids,
+ * starting a process, segments, splitmix64), called directly. What follows
+ * is what only the tests need; its platform parts are testutil_posix.c and
+ * testutil_win32.c, everything else testutil.c. */
 
-/* Sleeps about ms milliseconds (at least that long). */
-void tu_sleep_ms(int64_t ms);
+#define TU_SECOND 1000000000ll
+#define TU_MS 1000000ll
 
 /* Sleeps until the process is killed: a participant that must never return. */
 void tu_sleep_forever(void) __attribute__((noreturn));
 
-/* This process's id, as rf_snapshot reports participants' pids. */
-long tu_pid(void);
+/* Makes each line written to f come out whole when several processes share
+ * the stream: line-buffered on POSIX; on Windows, whose C runtime has no line
+ * buffering (mingw's printf then writes character by character), buffered
+ * whole and written at fflush or exit. */
+void tu_whole_lines(FILE *f);
 
-/* True while a process with this id exists (a zombie counts on POSIX: it
- * still exists until reaped). */
-int tu_pid_exists(long pid);
+/* Sends library log lines to stderr, prefixed with the participant's pid,
+ * each line whole (tu_whole_lines). */
+void tu_log_to_stderr(void);
 
-/* Makes stdout line-buffered (on Windows buffered whole, flushed at exit):
- * output of several processes interleaves by lines, not characters. */
-void tu_stdout_lines(void);
+/* True while the OS still has an entry for pid, however it ended: on POSIX a
+ * zombie counts until its parent reaps it (kill(pid, 0) finds it), so a
+ * check that it is gone proves the reaping too, which rf_os_pid_alive (a
+ * zombie is dead) does not. Windows has no zombies: a process that ended is
+ * gone. */
+bool tu_process_exists(long pid);
 
 /* A set of OS CPU indices, for affinity checks on any platform. */
 enum { TU_MAX_CPUS = 1024 };
@@ -67,13 +77,18 @@ int tu_cpuset_equal(const struct tu_cpuset *a, const struct tu_cpuset *b);
 /* The CPU this thread runs on now (an OS index), or -1. */
 int tu_current_cpu(void);
 
-/* Sends library log lines to stderr, prefixed with the participant's pid
- * (on Windows stderr is then buffered, and flushed after each log line). */
-void tu_log_to_stderr(void);
+/* True where a segment's name outlives its creator's death until someone
+ * removes it (POSIX shm, which rf_sweep exists for); false where the name
+ * goes with the last handle on it (Windows). */
+extern const bool tu_names_outlive_creators;
 
 /* Returns 1 when a ringfence segment named `name` exists (/dev/shm on
  * POSIX; an openable named file mapping on Windows). */
 int tu_segment_exists(const char *name);
+
+/* Ringfence segments on this machine whose name says `pid` created them
+ * (rf_os_segments_each); always 0 where names are not listed (Windows). */
+int tu_segments_of(long pid);
 
 /* A raw mapping of a segment, as a stray process would make one. */
 struct tu_map {
@@ -84,57 +99,65 @@ struct tu_map {
 /* Maps the first len bytes of existing segment `name` read-write; 0 or -1. */
 int tu_segment_map(const char *name, size_t len, struct tu_map *m);
 /* Creates segment `name` of len bytes, outside the library, mapped; 0 or -1.
- * It exists until tu_segment_unmap (Windows) or its unlink (POSIX). */
+ * It exists until tu_segment_unmap (Windows) or rf_os_segment_remove (POSIX). */
 int tu_segment_create(const char *name, size_t len, struct tu_map *m);
 /* Undoes tu_segment_map / tu_segment_create. */
 void tu_segment_unmap(struct tu_map *m);
-
 
 /* Removes segment `name` when the test exits, passing or failing, for tests
  * that create worlds by hand (a failed CHECK exits without closing them). */
 void tu_unlink_at_exit(const char *name);
 
-/* Deterministic PRNG (splitmix64): the same seed gives the same stream in
- * every process, so a receiver can regenerate what a sender sent. */
-static inline uint64_t tu_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
+/* --- processes of a test's own -------------------------------------------------- */
 
-#ifdef _WIN32
-/* Windows stands in for fork() with this: this program started again with
- * args as argv[1..], in `job` when not NULL (created suspended, assigned,
- * resumed), its stdout on a pipe the parent reads with tu_child_read. */
+/* A pipe for a child's reports: the write end a child started by
+ * rf_os_child_start inherits when passed as `inherit` (and, through it, the
+ * processes that child starts), the read end ours alone; 0 or -1. */
+int tu_pipe_open(intptr_t *read_end, intptr_t *write_end);
+/* Writes all n bytes; 0 or -1. */
+int tu_pipe_write(intptr_t h, const void *buf, size_t n);
+/* Reads exactly n bytes; 0, or -1 at end-of-file (every writer gone) or error. */
+int tu_pipe_read(intptr_t h, void *buf, size_t n);
+/* Closes one end. */
+void tu_pipe_close(intptr_t h);
+
+/* This test program started again, with a report pipe from it. */
 struct tu_child {
-	void *proc;
-	void *out;
-	long pid;
+	struct rf_os_child os; /* rf_os_child_wait / _kill / _exit_code on it */
+	intptr_t report;       /* read end: what the child sends with tu_report */
 };
-int tu_spawn_self(char *const *args, void *job, struct tu_child *c);
-/* Child side: writes n bytes to the parent (binary, via stdout); 0 or -1. */
+/* Starts this program again with args as argv[1..], dying with us (in `job`,
+ * rf_os_job_create, on Windows); exits the test on failure. */
+void tu_start_self(char *const *args, void *job, struct tu_child *c);
+/* Child side: sends n bytes to the test that started us (tu_child_read
+ * there); also works in the processes we start. 0 or -1. */
 int tu_report(const void *buf, size_t n);
-/* Reads exactly n bytes of the child's reports; 0, or -1 at its end. */
+/* Reads exactly n bytes of the child's reports; 0, or -1 when none can come. */
 int tu_child_read(struct tu_child *c, void *buf, size_t n);
-/* Waits up to ms for the child to exit: its exit code, or -1 if it runs. */
-long tu_child_wait(struct tu_child *c, int64_t ms);
-/* TerminateProcess: the Windows SIGKILL. */
-void tu_child_kill(struct tu_child *c);
-/* Releases the child's handles (the process itself is not touched). */
+/* Releases the pipe and the handle; does not wait or kill. */
 void tu_child_close(struct tu_child *c);
-/* A job object that kills its processes when closed (the test's safety net). */
-void *tu_job_create(void);
-/* Processes in the job now, its nested jobs included. */
-int tu_job_count(void *job);
-#endif
+
+/* Sends SIGTERM; -1 where there is no such thing (Windows). */
+int tu_sigterm(long pid);
+/* Lets the kernel reap our children (SIGCHLD ignored), a POSIX situation a
+ * program may put the library in; -1 where it does not exist (Windows). */
+int tu_children_autoreaped(void);
+/* Makes this process the one that the orphans of its descendants are
+ * re-parented to (Linux's child subreaper), so that tu_descendants_left sees
+ * them; Windows needs nothing (they stay in the job). 0 or -1. */
+int tu_orphans_adopt(void);
+/* Descendants still running: on POSIX every ended child and adopted orphan
+ * is reaped first, and the answer is 0 or 1 ("some"); on Windows the
+ * processes in `job`. */
+int tu_descendants_left(void *job);
+
+/* --- worlds ----------------------------------------------------------------------- */
 
 /* Transport of the worlds tu_launch creates (default shm). */
 extern enum rf_transport tu_transport;
 
-/* Parses "shm" or "coordinator"; exits 2 on anything else. */
-enum rf_transport tu_parse_transport(const char *s);
+/* Sets tu_transport from "shm" or "coordinator"; exits 2 on anything else. */
+void tu_transport_arg(const char *s);
 
 /* Launches P participants of this test program (argv is passed on to the
  * workers, so they run the same case); exits on failure. */
