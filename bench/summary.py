@@ -8,37 +8,13 @@ median of the repetitions' p50. Ratios are computed here from the figures of
 the same run; nothing is asserted. Targets (issue 4) are shown beside the
 figures they are about, for reading, not as a verdict.
 """
-import json
-import re
-import statistics
+import os
 import sys
 
-SUFFIX = "/manual_time"
-
-
-def load(path):
-    with open(path) as f:
-        doc = json.load(f)
-    runs = {}
-    labels = {}
-    for r in doc.get("benchmarks", []):
-        if r.get("run_type", "iteration") != "iteration" or r.get("error_occurred"):
-            continue
-        name = r.get("run_name", r["name"])
-        name = name[:-len(SUFFIX)] if name.endswith(SUFFIX) else name
-        runs.setdefault(name, []).append(r)
-        labels[name] = r.get("label", "")
-    # one value per counter: the median over repetitions
-    fig = {}
-    for name, rs in runs.items():
-        keys = set().union(*(r.keys() for r in rs))
-        fig[name] = {k: statistics.median(r[k] for r in rs)
-                     for k in keys if all(isinstance(r.get(k), (int, float)) for r in rs)}
-        fig[name]["label"] = labels[name]
-        fig[name]["reps"] = len(rs)
-        if "p50" in fig[name]:
-            fig[name]["p50_spread"] = (min(r["p50"] for r in rs), max(r["p50"] for r in rs))
-    return doc.get("context", {}), fig
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+# ci/rfresults.py reads result files for every tool
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ci"))
+import rfresults as rr  # noqa: E402
 
 
 def ns(v):
@@ -51,14 +27,6 @@ def ns(v):
     return "%.0f" % v
 
 
-def absent(ctx):
-    """{baseline name: why} for the baselines the run says it cannot have."""
-    text = str(ctx.get("baselines_absent", "none")).strip()
-    if text in ("", "none"):
-        return {}
-    return dict(item.split(": ", 1) if ": " in item else (item, "?") for item in text.split("; "))
-
-
 def ratio(a, b):
     return "%.2f" % (a / b) if a is not None and b else "-"
 
@@ -67,14 +35,17 @@ def main():
     if len(sys.argv) != 2:
         print(__doc__.strip())
         return 2
-    ctx, fig = load(sys.argv[1])
-    gone = absent(ctx)
+    # a file of any kind is read as rf-bench's: one without rows sums up to nothing
+    R = rr.BenchResult(sys.argv[1], rr.read(sys.argv[1]))
+    ctx = R.context
+    gone = rr.absent_baselines(ctx)
     no_pthread = "baseline/pthread_barrier" in gone
 
     def p50(name):
-        return fig.get(name, {}).get("p50")
+        b = R.benches.get(name)
+        return b.med("p50") if b else None
 
-    reps = max((f["reps"] for f in fig.values()), default=0)
+    reps = R.repetitions
     print("rf-bench summary: %s" % sys.argv[1])
     runtime = ctx.get("runtime", "native")  # absent before rf-bench reported it
     print("  %s | %s%s | %s" % (ctx.get("cpu_model", "?"), ctx.get("os", "?"),
@@ -96,15 +67,13 @@ def main():
 
     limit = p50("limit/cacheline_rtt")
     print("physical limit   limit/cacheline_rtt  %s ns" % ns(limit))
-    lo, hi = fig.get("limit/cacheline_rtt", {}).get("p50_spread", (0, 0))
-    if lo and hi > 1.5 * lo:
-        # The same two pinned PUs cannot change their distance: the host did
-        # (a VM's vCPUs moved between cores). Every figure taken meanwhile
-        # mixes the two, and a ratio of two of them can compare across them.
+    if R.unstable:
+        # Every figure taken meanwhile mixes the two placements, and a ratio
+        # of two of them can compare across them.
         print("  UNSTABLE HOST: the limit moved from %s to %s ns between repetitions; ratios below"
               " may compare figures taken on different cores (see each benchmark's repetitions)"
-              % (ns(lo), ns(hi)))
-    sizes = sorted({int(m.group(1)) for n in fig for m in [re.fullmatch(r"ring/pingpong/size:(\d+)", n)] if m})
+              % tuple(ns(v) for v in R.limit_spread))
+    sizes = R.values("pingpong", "size")
     if sizes:
         print("ring pingpong    " + "   ".join("size:%d %s (%sx limit)" % (s, ns(p50("ring/pingpong/size:%d" % s)),
                                                                          ratio(p50("ring/pingpong/size:%d" % s), limit))
@@ -113,11 +82,7 @@ def main():
     if pipe:
         print("pipe pingpong    64 B %s (ring size:64 is %sx of it)" % (ns(pipe), ratio(p50("ring/pingpong/size:64"), pipe)))
 
-    tp = {}
-    for n, f in fig.items():
-        m = re.fullmatch(r"ring/throughput/size:(\d+)/readers:(\d+)", n)
-        if m:
-            tp[(int(m.group(1)), int(m.group(2)))] = f
+    tp = {(b.params["size"], b.params["readers"]): b for b in R.family("throughput")}
     if tp:
         readers = sorted({r for _, r in tp})
         print()
@@ -126,18 +91,16 @@ def main():
         for s in sorted({s for s, _ in tp}):
             cells = []
             for r in readers:
-                f = tp.get((s, r))
-                cells.append("%22s" % ("%.2f (%.0f)%s" % (f["records_per_second"] / 1e6, f["bytes_per_second"] / 1e6,
-                                                          "*" if f["label"] == "oversubscribed" else "")
-                                       if f else "-"))
+                b = tp.get((s, r))
+                cells.append("%22s" % ("%.2f (%.0f)%s" % (b.med("records_per_second") / 1e6,
+                                                          b.med("bytes_per_second") / 1e6,
+                                                          "*" if b.oversubscribed else "")
+                                       if b else "-"))
             print("  %-10s" % ("size:%d" % s) + "".join(cells))
         print("  * oversubscribed")
 
-    bar = {}
-    for n, f in fig.items():
-        m = re.fullmatch(r"barrier/transport:(\w+)/mode:(\w+)/procs:(\d+)/traffic:(\d+)", n)
-        if m:
-            bar[(m.group(1), int(m.group(3)), int(m.group(4)), m.group(2))] = f
+    bar = {(b.params["transport"], b.params["procs"], b.params["traffic"], b.params["mode"]): b
+           for b in R.family("barrier")}
     if bar:
         print()
         print("barrier p50 ns per round (K records sent by everyone before each round)")
@@ -146,25 +109,20 @@ def main():
         fmt = "  %-11s %3s %4s %10s %10s %10s %9s %9s %9s %11s %12s %12s %s"
         print(fmt % head)
         for t, P, K in sorted({k[:3] for k in bar}, key=lambda k: (k[0] != "shm", k[0], k[1], k[2])):
-            r, d, p = (bar.get((t, P, K, m), {}).get("p50") for m in ("rendezvous", "delivery", "processing"))
+            row = [bar.get((t, P, K, m)) for m in rr.MODES]
+            r, d, p = (b.med("p50") if b else None for b in row)
             pth = p50("baseline/pthread_barrier/procs:%d" % P)
-            slow = max((bar.get((t, P, K, m), {}).get("slowest_wait_mean") or 0)
-                       for m in ("rendezvous", "delivery", "processing"))
-            label = next((f["label"] for m in ("rendezvous", "delivery", "processing")
-                          for f in [bar.get((t, P, K, m))] if f and f["label"]), "")
+            slow = max((b.med("slowest_wait_mean") or 0) if b else 0 for b in row)
+            label = next((b.label for b in row if b and b.label), "")
             print(fmt % (t, P, K, ns(r), ns(d), ns(p), ratio(d, r), ratio(p, r), ratio(r, limit),
                          ratio(r, pth), ratio(p, pth), ns(slow), label))
-        pts = sorted((int(m.group(1)), f) for n, f in fig.items()
-                     for m in [re.fullmatch(r"baseline/pthread_barrier/procs:(\d+)", n)] if m)
-        if pts:
-            print("  pthread_barrier  " + "   ".join("P=%d %s" % (P, ns(f["p50"])) for P, f in pts))
-        mpi = sorted((int(m.group(1)), f) for n, f in fig.items()
-                     for m in [re.fullmatch(r"baseline/mpi_barrier/procs:(\d+)", n)] if m)
-        if mpi:
-            print("  mpi_barrier      " + "   ".join("P=%d %s" % (P, ns(f["p50"])) for P, f in mpi))
+        for fam, title in (("pthread", "pthread_barrier"), ("mpi", "mpi_barrier")):
+            pts = sorted((b.params["procs"], b.med("p50")) for b in R.family(fam))
+            if pts:
+                print("  %-16s " % title + "   ".join("P=%d %s" % (P, ns(v)) for P, v in pts))
         # a baseline this platform lacks is said to be absent, not left blank
         for name, why in sorted(gone.items()):
-            print("  %-16s absent: %s" % (name.split("/")[-1], why))
+            print("  %-16s absent: %s" % (name.split("/")[-1], why or "?"))
         print("  slowest wait = the largest mean time one participant spent in the barrier call (any mode)")
 
     print()
@@ -181,7 +139,7 @@ def main():
                      "absent" if no_pthread else
                      ratio(p50("barrier/transport:shm/mode:rendezvous/procs:%d/traffic:0" % P),
                            p50("baseline/pthread_barrier/procs:%d" % P)), target))
-    t64 = fig.get("ring/throughput/size:64/readers:1", {}).get("records_per_second")
+    t64 = tp[(64, 1)].med("records_per_second") if (64, 1) in tp else None
     rows.append(("ring throughput 64 B, 1 reader, M records/s", "%.2f" % (t64 / 1e6) if t64 else "-", ">= 50"))
     for what, val, target in rows:
         print("  %-52s %8s   target %s" % (what, val, target))

@@ -1,6 +1,6 @@
 """Reading ringfence result files: the one place that knows their format.
 
-Used by ci/report and ci/compare. Two kinds of file live under results/:
+Used by ci/report, ci/compare, bench/summary.py and bench/check_json.py. Two kinds of file live under results/:
 
 * rf-bench output (Google Benchmark JSON, written by ci/bench as
   results/<platform>/<date>-<revision>.json): "context" (SPEC section 8 keys)
@@ -13,6 +13,7 @@ Used by ci/report and ci/compare. Two kinds of file live under results/:
   objects]}; a single rf-soak --json object ("tool": "rf-soak") is read as a
   summary of one run.
 """
+import datetime
 import glob
 import json
 import os
@@ -34,6 +35,15 @@ FAMILIES = [
     ("pipe", r"baseline/pipe_pingpong"),
 ]
 MODES = ["rendezvous", "delivery", "processing"]
+# The context's baselines_absent ("<name>: <why>; ..." or "none") names
+# baselines thus, and their family.
+BASELINES = {"baseline/pthread_barrier": "pthread", "baseline/mpi_barrier": "mpi",
+             "baseline/pipe_pingpong": "pipe"}
+# Context keys rf-bench has written since b3c13b4 (2026-11-25 12:44 UTC): a
+# file from before lacks them without being wrong. Readers take their
+# absence as runtime "native" and baselines_absent "none", which those runs were.
+NEWER_KEYS = ("runtime", "baselines_absent")
+NEWER_SINCE = datetime.datetime(2026, 11, 25, 12, 44, 34, tzinfo=datetime.timezone.utc)
 # what Google Benchmark appends to a name (UseManualTime, MinTime, ...)
 GB_SUFFIX = re.compile(r"(/(manual_time|real_time|process_time|"
                        r"(min_time|min_warmup_time|iterations|repeats|threads):[^/]+))+$")
@@ -53,6 +63,24 @@ def classify(name):
         if m:
             return fam, {k: int(v) if v.isdigit() else v for k, v in m.groupdict().items()}
     return None, {}
+
+
+def absent_baselines(context):
+    """{name: why} of the baselines the run says it cannot have; why is None
+    where an item is not "<name>: <why>"."""
+    text = str(context.get("baselines_absent", "none")).strip()
+    if text in ("", "none"):
+        return {}
+    return dict(item.split(": ", 1) if ": " in item else (item, None) for item in text.split("; "))
+
+
+def predates(context, key):
+    """Whether a file with this context was written before rf-bench wrote key."""
+    try:
+        date = datetime.datetime.fromisoformat(str(context.get("date")))
+    except ValueError:
+        return False
+    return key in NEWER_KEYS and date.tzinfo is not None and date < NEWER_SINCE
 
 
 def median(xs):
@@ -153,6 +181,20 @@ class BenchResult:
     def repetitions(self):
         return max((len(b.reps) for b in self.benches.values()), default=0)
 
+    @property
+    def limit_spread(self):
+        """(lowest, highest) p50 of the physical limit over repetitions, or None."""
+        b = self.get("limit")
+        v = b.values("p50") if b else []
+        return (min(v), max(v)) if v else None
+
+    @property
+    def unstable(self):
+        # Two pinned PUs cannot change their distance; a VM's host moving its
+        # vCPUs between cores can, and every figure of the run then mixes both.
+        s = self.limit_spread
+        return bool(s and s[1] > 1.5 * s[0])
+
 
 class SoakResult:
     kind = "soak"
@@ -192,9 +234,14 @@ def platform_of(path, cpu_model):
     return sanitise(cpu_model or os.path.splitext(os.path.basename(path))[0])
 
 
-def load(path):
+def read(path):
+    """The parsed JSON of a result file, as it is."""
     with open(path) as f:
-        doc = json.load(f)
+        return json.load(f)
+
+
+def load(path):
+    doc = read(path)
     if not isinstance(doc, dict):
         raise ValueError("%s: not a result file (top level is not an object)" % path)
     if "benchmarks" in doc:
