@@ -8,7 +8,9 @@
 With --run it first runs RF_BENCH ARGS writing JSON to FILE.json (through
 the emulator, e.g. wine, when given). Every row must be a known benchmark
 (its name is the interface), carry the counters of its family and not be an
-error; the context must carry every SPEC section 8 key. --expect-procs also
+error; the context must carry every SPEC section 8 key (a file written
+before rf-bench had a key may lack it) and list the transports of the barrier
+rows. --expect-procs also
 requires one row of every family, and barrier and pthread rows at each listed
 P, except a baseline the context lists in baselines_absent (such a baseline
 must then have no row). --self-test then removes each required item in turn
@@ -16,10 +18,14 @@ from a copy and fails unless the check notices: the check can fail.
 """
 import argparse
 import copy
-import json
-import re
+import os
 import subprocess
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+# ci/rfresults.py reads result files for every tool
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ci"))
+import rfresults as rr  # noqa: E402
 
 CONTEXT_KEYS = ["rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology",
                 "compiler", "compiler_flags", "build_type", "placement", "binding",
@@ -27,64 +33,46 @@ CONTEXT_KEYS = ["rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "h
 LATENCY = ["p50", "p99", "p999", "max"]
 WAITS = LATENCY + ["slowest_wait_mean"]
 RATES = ["records_per_second", "bytes_per_second"]
-FAMILIES = [
-    ("limit", r"limit/cacheline_rtt", LATENCY),
-    ("pingpong", r"ring/pingpong/size:\d+", LATENCY),
-    ("throughput", r"ring/throughput/size:\d+/readers:\d+", RATES),
-    ("barrier", r"barrier/transport:(shm|coordinator)/mode:(rendezvous|delivery|processing)"
-                r"/procs:(\d+)/traffic:\d+", WAITS),
-    ("pthread", r"baseline/pthread_barrier/procs:(\d+)", WAITS),
-    ("pipe", r"baseline/pipe_pingpong", LATENCY),
-    ("mpi", r"baseline/mpi_barrier/procs:(\d+)", LATENCY),
-]
+COUNTERS = {"limit": LATENCY, "pingpong": LATENCY, "throughput": RATES, "barrier": WAITS,
+            "pthread": WAITS, "pipe": LATENCY, "mpi": LATENCY}
 OPTIONAL = {"mpi"}  # only when an MPI was found at configure time
-# baselines_absent names baselines by these prefixes ("<name>: <why>; ...").
-BASELINES = {"baseline/pthread_barrier": "pthread", "baseline/mpi_barrier": "mpi",
-             "baseline/pipe_pingpong": "pipe"}
-
-# Google Benchmark appends /manual_time to benchmarks that use manual time.
-SUFFIX = "/manual_time"
 
 
-def family(name):
-    base = name[:-len(SUFFIX)] if name.endswith(SUFFIX) else name
-    for fam, pattern, counters in FAMILIES:
-        m = re.fullmatch(pattern, base)
-        if m:
-            return fam, counters, m
-    return None, None, None
+def family(name, ctx):
+    """The family of a row's name, its counters and parameters; None when the
+    name is no benchmark of rf-bench (or of a transport the run does not list)."""
+    fam, params = rr.classify(rr.base_name(name))
+    if fam == "barrier" and (params["mode"] not in rr.MODES or params["transport"] not in
+                             str(ctx.get("transports", "")).split(",")):
+        fam = None
+    return fam, COUNTERS.get(fam), params
 
 
-def absent(ctx):
-    """Families of the baselines the run says it cannot have, and problems."""
-    text = str(ctx.get("baselines_absent", "")).strip()
-    fams, bad = set(), []
-    if text in ("", "none"):
-        return fams, bad
-    for item in text.split("; "):
-        name = item.split(": ", 1)[0]
-        if name in BASELINES and ": " in item:
-            fams.add(BASELINES[name])
-        else:
-            bad.append("context: baselines_absent: not '<baseline>: <why>': %s" % item)
-    return fams, bad
+def predated(ctx):
+    """The context keys a file lacks because it is older than them."""
+    return [k for k in CONTEXT_KEYS if not str(ctx.get(k, "")).strip() and rr.predates(ctx, k)]
 
 
 def problems(doc, expect_procs):
     out = []
     ctx = doc.get("context", {})
     for k in CONTEXT_KEYS:
-        if not str(ctx.get(k, "")).strip():
+        if not str(ctx.get(k, "")).strip() and k not in predated(ctx):
             out.append("context: missing %s" % k)
-    gone, bad = absent(ctx)
-    out += bad
+    gone = set()
+    for name, why in rr.absent_baselines(ctx).items():
+        if name in rr.BASELINES and why is not None:
+            gone.add(rr.BASELINES[name])
+        else:
+            out.append("context: baselines_absent: not '<baseline>: <why>': %s"
+                       % (name if why is None else name + ": " + why))
     rows = doc.get("benchmarks", [])
     if not rows:
         out.append("no benchmark rows")
     seen = set()
     for r in rows:
         name = r.get("run_name", r.get("name", "?"))
-        fam, counters, m = family(name)
+        fam, counters, params = family(name, ctx)
         if fam is None:
             out.append("%s: not a known benchmark name" % name)
             continue
@@ -100,9 +88,9 @@ def problems(doc, expect_procs):
         if r.get("run_type", "iteration") == "iteration":
             seen.add(fam)
             if fam in ("barrier", "pthread"):
-                seen.add("%s:%s" % (fam, m.group(m.lastindex)))
+                seen.add("%s:%s" % (fam, params["procs"]))
     if expect_procs:
-        for fam, _, _ in FAMILIES:
+        for fam, _ in rr.FAMILIES:
             if fam not in OPTIONAL and fam not in gone and fam not in seen:
                 out.append("no %s row" % fam)
         for p in expect_procs:
@@ -115,12 +103,14 @@ def problems(doc, expect_procs):
 def mutants(doc):
     """Copies of doc with one required item removed or broken, and what."""
     for k in CONTEXT_KEYS:
+        if k in predated(doc["context"]):
+            continue  # nothing to remove
         d = copy.deepcopy(doc)
         d["context"].pop(k, None)
         yield d, "context key %s removed" % k
     done = set()
     for i, r in enumerate(doc["benchmarks"]):
-        fam, counters, _ = family(r.get("run_name", r["name"]))
+        fam, counters, _ = family(r.get("run_name", r["name"]), doc["context"])
         if fam in done or r.get("run_type", "iteration") != "iteration":
             continue
         done.add(fam)
@@ -132,7 +122,7 @@ def mutants(doc):
         d["benchmarks"][i]["name"] = d["benchmarks"][i]["run_name"] = "renamed/" + r["name"]
         yield d, "%s renamed" % r["name"]
     # a baseline that ran cannot be declared absent
-    for name, fam in BASELINES.items():
+    for name, fam in rr.BASELINES.items():
         if fam in done:
             d = copy.deepcopy(doc)
             d["context"]["baselines_absent"] = name + ": mutation"
@@ -163,16 +153,17 @@ def main():
         if rc != 0:
             print("check_json: rf-bench exited with %d" % rc)
             return 1
-    with open(path) as f:
-        doc = json.load(f)
+    doc = rr.read(path)
     expect = [p for p in a.expect_procs.split(",") if p]
     bad = problems(doc, expect)
     for p in bad:
         print("check_json: " + p)
     if bad:
         return 1
-    print("check_json: %s: %d rows, %d context keys OK" % (path, len(doc["benchmarks"]),
-                                                          len(CONTEXT_KEYS)))
+    older = predated(doc["context"])
+    print("check_json: %s: %d rows, %d context keys OK%s" % (
+        path, len(doc["benchmarks"]), len(CONTEXT_KEYS) - len(older),
+        " (the file predates %s)" % ", ".join(older) if older else ""))
     if a.self_test:
         n = 0
         for d, what in mutants(doc):
