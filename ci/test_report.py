@@ -102,7 +102,7 @@ def main():
               and "moved by more than" not in md, "a steady physical limit is not flagged")
 
         # --- a run whose physical limit moved (a VM's vCPUs changed cores) -------
-        doc = json.load(open(A))
+        doc = rr.read(A)
         for r in doc["benchmarks"]:
             if r["name"] == "limit/cacheline_rtt/manual_time" and r.get("repetition_index") == 1:
                 r["p50"] = 720
@@ -117,7 +117,7 @@ def main():
               "a physical limit that moved 3 x between repetitions is flagged")
 
         # --- a platform with only a soak summary (Windows under wine) ------------
-        doc = json.load(open(SOAK))
+        doc = rr.read(SOAK)
         doc["platform"] = "fixture-wine"
         doc["context"] = {"os": "Windows API of wine-8.0 on Fixture OS", "kernel": "Linux 6",
                           "runtime": "wine: an emulation, not native Windows",
