@@ -14,9 +14,9 @@ int bench_barrier(rf_world *w, uint64_t iters, enum rf_mode mode, uint32_t traff
 			if (rc)
 				return rc;
 		}
-		int64_t t0 = bench_now_ns();
+		int64_t t0 = rf_os_now_ns();
 		int rc = rf_barrier(w, mode, BENCH_WAIT_NS);
-		int64_t dt = bench_now_ns() - t0;
+		int64_t dt = rf_os_now_ns() - t0;
 		if (rc)
 			return rc;
 		if (samples)

@@ -179,7 +179,7 @@ void RegisterAll(const std::vector<rf_transport>& transports) {
       for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++)
         for (uint32_t k : o.traffic) {
           rf_mode mode = static_cast<rf_mode>(m);
-          std::string name = std::string("barrier/transport:") + TransportName(t) +
+          std::string name = std::string("barrier/transport:") + rf_transport_name(t) +
                              "/mode:" + rf_mode_name(mode) + "/procs:" + std::to_string(P) +
                              "/traffic:" + std::to_string(k);
           Add(name, [name, t, P, mode, k](benchmark::State& st) {

@@ -30,8 +30,8 @@ std::string BindingText(const std::vector<rf_binding>& b) {
 // Each sample includes one read of the clock: say what that costs here.
 std::string TimerText() {
   const int n = 100000;
-  int64_t t0 = bench_now_ns(), t = t0;
-  for (int i = 0; i < n; i++) t = bench_now_ns();
+  int64_t t0 = rf_os_now_ns(), t = t0;
+  for (int i = 0; i < n; i++) t = rf_os_now_ns();
   char s[128];
   int len = std::snprintf(s, sizeof s, "CLOCK_MONOTONIC, %.1f ns per read",
                           static_cast<double>(t - t0) / n);
@@ -79,7 +79,7 @@ void AddContext(const std::vector<rf_transport>& transports, const std::string& 
   benchmark::AddCustomContext("oversubscribed", over_list.empty() ? "no" : over_list);
 
   std::string tr;
-  for (rf_transport t : transports) tr += (tr.empty() ? "" : ",") + std::string(TransportName(t));
+  for (rf_transport t : transports) tr += (tr.empty() ? "" : ",") + std::string(rf_transport_name(t));
   if (!skipped.empty()) tr += " (not available: " + skipped + ")";
   benchmark::AddCustomContext("transports", tr);
   benchmark::AddCustomContext("baselines_absent", AbsentBaselines());

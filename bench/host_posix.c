@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include "platform.h"
 
@@ -63,9 +62,4 @@ void bench_host_get(struct bench_host *h)
 
 	/* An emulator would be a different runtime; POSIX builds run natively. */
 	snprintf(h->runtime, sizeof h->runtime, "native");
-}
-
-long bench_host_ncpus(void)
-{
-	return sysconf(_SC_NPROCESSORS_ONLN);
 }

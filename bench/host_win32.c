@@ -139,8 +139,3 @@ void bench_host_get(struct bench_host *h)
 	else
 		snprintf(h->runtime, sizeof h->runtime, "native");
 }
-
-long bench_host_ncpus(void)
-{
-	return (long)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
-}

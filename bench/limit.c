@@ -40,7 +40,7 @@ static int await(rf_world *w, struct line *l, uint64_t want)
 		if (atomic_load_explicit(&l->v, memory_order_acquire) == want)
 			return 0;
 		if (spins % 4096 == 0) {
-			int64_t now = bench_now_ns();
+			int64_t now = rf_os_now_ns();
 			if (!deadline)
 				deadline = now + BENCH_WAIT_NS;
 			if (now > deadline)
@@ -65,10 +65,10 @@ int bench_cacheline(rf_world *w, uint64_t iters, int64_t *samples)
 	for (uint64_t i = 0; i < iters; i++) {
 		int rc;
 		if (me == 0) {
-			int64_t t0 = bench_now_ns();
+			int64_t t0 = rf_os_now_ns();
 			atomic_store_explicit(&l->v, 2 * i + 1, memory_order_release);
 			rc = await(w, l, 2 * i + 2);
-			samples[i] = bench_now_ns() - t0;
+			samples[i] = rf_os_now_ns() - t0;
 		} else {
 			rc = await(w, l, 2 * i + 1);
 			atomic_store_explicit(&l->v, 2 * i + 2, memory_order_release);

@@ -17,6 +17,11 @@
 extern "C" {
 #endif
 
+/* The support library: rf_os_now_ns is the clock of every sample, and
+ * rf_os_yield what a spin gives up its PU with. Inside this block because
+ * rf_os.h has no C++ guards of its own. */
+#include "rf_os.h"
+
 #define BENCH_WAIT_NS 10000000000ll /* 10 s without progress is a failure */
 #define BENCH_MAX_SIZE 4096u        /* largest record size; the worlds' max_record */
 
@@ -60,10 +65,7 @@ extern struct bench_rx bench_rx;
  * real consumer would). */
 void bench_handler(void *ctx, const struct rf_record *rec);
 
-/* CLOCK_MONOTONIC in ns: the clock of every sample. */
-int64_t bench_now_ns(void);
-
-/* Its resolution in ns as the OS states it (1 with Linux's high-resolution
+/* The resolution in ns of rf_os_now_ns's clock as the OS states it (1 with Linux's high-resolution
  * timers, 100 with Windows' 10 MHz performance counter); 0 if unknown. */
 int64_t bench_clock_res_ns(void);
 
@@ -104,14 +106,14 @@ int bench_pthread(rf_world *w, uint64_t iters, int64_t *samples, struct bench_st
 
 /* baseline/pipe_pingpong: starts a peer process pinned to pin[1] (this
  * process goes to pin[0]); `size` bytes go back and forth through two pipes.
- * POSIX forks the peer; Windows starts this program again (bench_pipe_init)
- * in a kill-on-close job. The peer never outlives the call or us. */
+ * The peer is this program again (bench_pipe_init), started to die with us
+ * (rf_os_child_start); it never outlives the call or us. */
 int bench_pipe_pingpong(const struct rf_binding pin[2], uint64_t iters, uint32_t size,
 			int64_t *samples);
 
 /* Called in main before anything else of participant 0: returns -1 to go on
- * as rf-bench (POSIX: SIGPIPE ignored from then on, so a dead pipe peer is an
- * error code, not our death); in a process started as the Windows pipe peer,
+ * as rf-bench (a dead pipe peer is then an error code, not our death: POSIX
+ * ignores SIGPIPE from then on); in a process started as the pipe peer,
  * serves the baseline and returns the exit status for main. */
 int bench_pipe_init(int argc, char **argv);
 

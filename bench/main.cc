@@ -2,8 +2,8 @@
 //
 // The program is its own worker: participant 0 is the benchmark process and
 // rf_launch re-executes this binary as the other participants, which serve
-// batches (session.cc) until told to exit. On Windows it is also the pipe
-// baseline's peer (pipe_win32.c), started with a hidden argument. Google
+// batches (session.cc) until told to exit. It is also the pipe baseline's
+// peer (pipe.c), started with a hidden argument. Google
 // Benchmark's flags work as usual; ours follow their style (--rf_name=value)
 // and are removed before Google Benchmark sees the command line.
 #include <cstdio>
@@ -62,7 +62,7 @@ std::vector<uint32_t> DefaultProcs() {
   long npus = 0;
   if (rf_topology_load(&topo) == 0) npus = rf_topology_npus(topo);
   rf_topology_free(topo);
-  if (npus <= 0) npus = bench_host_ncpus();
+  if (npus <= 0) npus = static_cast<long>(rf_os_ncpus());
   std::vector<uint32_t> p{2, 3, 4};
   for (long x = 8; x <= 2 * npus && x <= static_cast<long>(RF_MAX_PROCS); x *= 2)
     p.push_back(static_cast<uint32_t>(x));
@@ -111,13 +111,10 @@ void ParseOwnFlags(int* argc, char** argv) {
   while (at <= transports.size()) {
     size_t end = transports.find(',', at);
     if (end == std::string::npos) end = transports.size();
-    std::string t = transports.substr(at, end - at);
-    if (t == "shm")
-      o.transports.push_back(RF_TRANSPORT_SHM);
-    else if (t == "coordinator")
-      o.transports.push_back(RF_TRANSPORT_COORDINATOR);
-    else
-      Usage("--rf_transport: shm and/or coordinator");
+    std::string name = transports.substr(at, end - at);
+    rf_transport t;
+    if (rf_transport_parse(name.c_str(), &t) != 0) Usage("--rf_transport: shm and/or coordinator");
+    o.transports.push_back(t);
     at = end + 1;
   }
 }
@@ -136,7 +133,7 @@ bool Available(rf_transport t) {
     return true;
   }
   std::fprintf(stderr, "rf-bench: transport %s not available (rf_world_create: %s); its rows are skipped\n",
-               rfb::TransportName(t), rf_strerror(rc));
+               rf_transport_name(t), rf_strerror(rc));
   return false;
 }
 
@@ -144,7 +141,7 @@ bool Available(rf_transport t) {
 
 int main(int argc, char** argv) {
   if (rf_is_worker()) return rfb::WorkerMain();
-  int peer = bench_pipe_init(argc, argv);  // Windows: maybe the pipe baseline's peer
+  int peer = bench_pipe_init(argc, argv);  // maybe the pipe baseline's peer
   if (peer >= 0) return peer;
   ParseOwnFlags(&argc, argv);
   benchmark::Initialize(&argc, argv, PrintHelp);
@@ -157,7 +154,7 @@ int main(int argc, char** argv) {
     if (Available(t))
       transports.push_back(t);
     else
-      skipped += (skipped.empty() ? "" : ",") + std::string(rfb::TransportName(t));
+      skipped += (skipped.empty() ? "" : ",") + std::string(rf_transport_name(t));
   }
   rfb::AddContext(transports, skipped);
   rfb::RegisterAll(transports);

@@ -8,17 +8,11 @@
  * samples (int64 ns, native order) to stdout, where rf-bench reads them. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <mpi.h>
 #include <ringfence.h>
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+#include "rf_os.h" /* rf_os_now_ns: the clock of rf-bench's own samples */
 
 static int pin(const char *placement, int rank, int size)
 {
@@ -52,10 +46,10 @@ int main(int argc, char **argv)
 	}
 	MPI_Barrier(MPI_COMM_WORLD); /* everyone started and pinned */
 	for (long long i = 0; i < iters; i++) {
-		int64_t t0 = now_ns();
+		int64_t t0 = rf_os_now_ns();
 		MPI_Barrier(MPI_COMM_WORLD);
 		if (samples)
-			samples[i] = now_ns() - t0;
+			samples[i] = rf_os_now_ns() - t0;
 	}
 	int rc = 0;
 	if (samples && fwrite(samples, sizeof *samples, (size_t)iters, stdout) != (size_t)iters)

@@ -54,9 +54,9 @@ int bench_pthread(rf_world *w, uint64_t iters, int64_t *samples, struct bench_st
 	if (!pb)
 		return RF_EINVAL;
 	for (uint64_t i = 0; i < iters; i++) {
-		int64_t t0 = bench_now_ns();
+		int64_t t0 = rf_os_now_ns();
 		int e = pthread_barrier_wait(pb);
-		int64_t dt = bench_now_ns() - t0;
+		int64_t dt = rf_os_now_ns() - t0;
 		if (e != 0 && e != PTHREAD_BARRIER_SERIAL_THREAD)
 			return RF_ESYS;
 		if (samples)

@@ -23,7 +23,7 @@ static int poll_until(rf_world *w, uint64_t target)
 			continue;
 		}
 		if (++idle % 4096 == 0) {
-			int64_t now = bench_now_ns();
+			int64_t now = rf_os_now_ns();
 			if (!deadline)
 				deadline = now + BENCH_WAIT_NS;
 			if (now > deadline)
@@ -42,11 +42,11 @@ int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples)
 	for (uint64_t i = 0; i < iters; i++) {
 		int rc;
 		if (me == 0) {
-			int64_t t0 = bench_now_ns();
+			int64_t t0 = rf_os_now_ns();
 			rc = rf_send(w, 1, T_DATA, payload, size, BENCH_WAIT_NS);
 			if (rc == 0)
 				rc = poll_until(w, i + 1);
-			samples[i] = bench_now_ns() - t0;
+			samples[i] = rf_os_now_ns() - t0;
 		} else {
 			rc = poll_until(w, i + 1);
 			if (rc == 0)
@@ -61,7 +61,7 @@ int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples)
 int bench_throughput(rf_world *w, uint64_t iters, uint32_t size, int64_t *elapsed_ns)
 {
 	int rc = 0;
-	int64_t t0 = bench_now_ns();
+	int64_t t0 = rf_os_now_ns();
 	if (rf_world_rank(w) == 0) {
 		/* a full ring back-pressures: rf_send waits for the slowest reader */
 		for (uint64_t i = 0; i < iters && rc == 0; i++)
@@ -73,6 +73,6 @@ int bench_throughput(rf_world *w, uint64_t iters, uint32_t size, int64_t *elapse
 	if (rc == 0)
 		rc = rf_barrier(w, RF_DELIVERY_FENCE, BENCH_WAIT_NS);
 	if (elapsed_ns)
-		*elapsed_ns = bench_now_ns() - t0;
+		*elapsed_ns = rf_os_now_ns() - t0;
 	return rc;
 }

@@ -1,4 +1,5 @@
-/* The one record handler of rf-bench's worlds and the clock every loop uses. */
+/* The one record handler of rf-bench's worlds, and what the OS says of the
+ * resolution of the clock every loop reads (rf_os_now_ns). */
 #include <string.h>
 #include <time.h>
 
@@ -6,15 +7,10 @@
 
 struct bench_rx bench_rx;
 
-int64_t bench_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int64_t bench_clock_res_ns(void)
 {
+	/* rf_os_now_ns reads CLOCK_MONOTONIC on POSIX and the performance
+	 * counter on Windows, which winpthreads' CLOCK_MONOTONIC also reads */
 	struct timespec ts;
 	if (clock_getres(CLOCK_MONOTONIC, &ts) != 0)
 		return 0;

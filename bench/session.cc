@@ -38,7 +38,7 @@ void Drop(int reason) {
 bool Fail(benchmark::State& st, const char* what, int rc) {
   bench_watchdog(0, nullptr);
   char msg[256];
-  std::snprintf(msg, sizeof msg, "%s (%s, P=%u): %s", what, TransportName(cur.t), cur.P,
+  std::snprintf(msg, sizeof msg, "%s (%s, P=%u): %s", what, rf_transport_name(cur.t), cur.P,
                 rf_strerror(rc));
   std::fprintf(stderr, "rf-bench: %s\n", msg);
   rf_snapshot* s = nullptr;
@@ -65,10 +65,6 @@ int RunOp(rf_world* w, const bench_cmd& c, bench_stats* s) {
 }
 
 }  // namespace
-
-const char* TransportName(rf_transport t) {
-  return t == RF_TRANSPORT_COORDINATOR ? "coordinator" : "shm";
-}
 
 std::vector<rf_binding> PlannedBinding(uint32_t P, bool* oversubscribed) {
   struct Plan {
@@ -101,7 +97,7 @@ void CloseWorld() {
   if (rc == 0) rc = rf_barrier(cur.w, RF_PROCESSING_FENCE, BENCH_WAIT_NS);
   int rc2 = rf_world_close(cur.w);  // waits (bounded) for the workers to exit
   if (rc || rc2) {  // e.g. a worker that failed or died on its way out
-    std::fprintf(stderr, "rf-bench: closing the world (%s, P=%u): %s\n", TransportName(cur.t),
+    std::fprintf(stderr, "rf-bench: closing the world (%s, P=%u): %s\n", rf_transport_name(cur.t),
                  cur.P, rf_strerror(rc ? rc : rc2));
     failures++;
   }
@@ -128,7 +124,7 @@ rf_world* World(benchmark::State& st, rf_transport t, uint32_t P) {
   int rc = rf_launch(&o, &w);
   if (rc) {
     char msg[160];
-    std::snprintf(msg, sizeof msg, "launch of %u participants (%s): %s", P, TransportName(t),
+    std::snprintf(msg, sizeof msg, "launch of %u participants (%s): %s", P, rf_transport_name(t),
                   rf_strerror(rc));
     std::fprintf(stderr, "rf-bench: %s\n", msg);
     st.SkipWithError(msg);
