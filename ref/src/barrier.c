@@ -93,13 +93,3 @@ int rf_transport_parse(const char *name, enum rf_transport *out)
 		}
 	return RF_EINVAL;
 }
-
-const char *rf_mode_name(enum rf_mode mode)
-{
-	switch (mode) {
-	case RF_RENDEZVOUS: return "rendezvous";
-	case RF_DELIVERY_FENCE: return "delivery";
-	case RF_PROCESSING_FENCE: return "processing";
-	}
-	return "?";
-}

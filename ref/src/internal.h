@@ -247,6 +247,26 @@ int rf_ring_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadlin
  * finished), RF_EABI or RF_ECORRUPT. Never reads past size. */
 int rf_segment_validate(const uint8_t *base, size_t size);
 
+/* --- workers.c: the worker protocol -------------------------------------------------- */
+
+/* What participant 0 hands a worker. */
+struct rf_worker_env {
+	char name[RF_NAME_MAX];
+	uint32_t index;
+	intptr_t lifeline;
+	int64_t start_timeout_ns;
+};
+/* Formats worker `index`'s RF_WORKER=... variable into buf. */
+int rf_worker_env_format(const struct rf_world *w, uint32_t index, intptr_t lifeline,
+			 int64_t start_timeout_ns, char *buf, size_t len);
+/* Reads RF_WORKER; RF_ENOENT when this process is not a worker, RF_EINVAL
+ * when the variable is malformed. */
+int rf_worker_env_get(struct rf_worker_env *env);
+/* Participant 0 at close: waits up to timeout_ns for every worker, kills the
+ * rest; 0, or the most telling failure: RF_EPEERDEAD (one died), RF_EWORKER
+ * (a failure status), RF_ETIMEDOUT (one hung and was killed). */
+int rf_workers_reap(struct rf_world *w, int64_t timeout_ns);
+
 /* --- barrier.c: the barrier layer, as the world sets it up ---------------------------- */
 
 /* Chooses the world's transport and sets up its state and ring hooks; called

@@ -20,10 +20,8 @@ void rf_launch_opts_default(struct rf_launch_opts *opts)
 
 bool rf_is_worker(void)
 {
-	uint32_t index;
-	int64_t timeout;
-	char name[RF_NAME_MAX];
-	return rf_os_worker_env_get(name, sizeof name, &index, &timeout) == 0;
+	struct rf_worker_env env;
+	return rf_worker_env_get(&env) == 0;
 }
 
 static int ready_cond(struct rf_world *w, void *arg)
@@ -42,19 +40,17 @@ static int all_attached_cond(struct rf_world *w, void *arg)
 
 static int launch_worker(rf_world **out)
 {
-	char name[RF_NAME_MAX];
-	uint32_t index;
-	int64_t timeout;
-	int rc = rf_os_worker_env_get(name, sizeof name, &index, &timeout);
+	struct rf_worker_env env;
+	int rc = rf_worker_env_get(&env);
 	if (rc)
 		return rc;
 	struct rf_world *w;
-	rc = rf_world_attach(name, index, &w);
+	rc = rf_world_attach(env.name, env.index, &w);
 	if (rc)
 		return rc;
-	rc = rf_os_lifeline_open(w);
+	rc = rf_os_lifeline_open(w, env.lifeline);
 	if (rc == 0)
-		rc = rf_wait(w, ready_cond, NULL, rf_os_deadline(timeout));
+		rc = rf_wait(w, ready_cond, NULL, rf_os_deadline(env.start_timeout_ns));
 	if (rc) {
 		rf_world_close(w);
 		return rc;
@@ -110,8 +106,14 @@ int rf_launch(const struct rf_launch_opts *opts, rf_world **out)
 		return rc;
 	rf_topology *topo = NULL;
 	rc = place(w, &opts->placement, &topo);
+	intptr_t lifeline = rc == 0 ? rf_os_lifeline_for_workers(w) : -1;
+	if (rc == 0 && lifeline == -1)
+		rc = RF_ESYS;
 	for (uint32_t i = 1; rc == 0 && i < w->nprocs; i++) {
-		rc = rf_os_spawn_worker(w, i, program, argv, timeout);
+		char env[RF_NAME_MAX + 96];
+		rc = rf_worker_env_format(w, i, lifeline, timeout, env, sizeof env);
+		if (rc == 0)
+			rc = rf_os_spawn_worker(w, i, program, argv, env);
 		/* Pinned from outside right away: the worker runs little before it
 		 * attaches and nothing measured before READY. */
 		if (rc == 0 && topo)

@@ -63,22 +63,32 @@ void rf_os_unpark(struct rf_world *w, uint32_t who);
 
 /* --- spawn_*.c: workers, their lifeline and their watcher ----------------- */
 
-/* Participant 0: starts worker `index` running `program argv` with the
- * worker environment (it must attach within start_timeout_ns); it dies with us. */
+/* How a worker ended, as participant 0's close sees it. */
+enum rf_worker_end {
+	RF_END_NONE,   /* never started */
+	RF_END_CLEAN,  /* exit status 0 */
+	RF_END_FAILED, /* a failure exit status */
+	RF_END_DIED,   /* killed by a signal, crashed or terminated, not by us */
+	RF_END_HUNG,   /* still running at the close's deadline: killed by us */
+};
+
+/* Participant 0: the lifeline every worker inherits (made on first use), as
+ * the number RF_WORKER carries; -1 on failure (logged). */
+intptr_t rf_os_lifeline_for_workers(struct rf_world *w);
+/* Participant 0: starts worker `index` running `program argv` with `env`
+ * (RF_WORKER=...) and the lifeline; it dies with us. */
 int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv,
-		       int64_t start_timeout_ns);
+		       const char *env);
 /* Participant 0: watches every spawned worker; an unexpected exit aborts the
  * world with RF_EPEERDEAD. */
 int rf_os_watch_start(struct rf_world *w);
-/* Participant 0: waits up to timeout_ns for every worker to exit, kills the
- * rest, reaps all; 0, RF_EWORKER (failure status) or RF_EPEERDEAD (killed). */
-int rf_os_reap_workers(struct rf_world *w, int64_t timeout_ns);
+/* Participant 0: waits until the absolute deadline for every worker to exit,
+ * kills the rest, reaps all, and says how each ended (how[0] is unused). */
+void rf_os_reap_workers(struct rf_world *w, int64_t deadline_ns, enum rf_worker_end *how);
 /* Participant 0: SIGKILL (or equivalent) to one worker. */
 int rf_os_kill_worker(struct rf_world *w, uint32_t index);
-/* Worker: reads what to attach to from the environment; RF_ENOENT if not a worker. */
-int rf_os_worker_env_get(char *name, size_t name_len, uint32_t *index, int64_t *timeout_ns);
-/* Worker: remembers the lifeline from the environment. */
-int rf_os_lifeline_open(struct rf_world *w);
+/* Worker: keeps the lifeline RF_WORKER named. */
+int rf_os_lifeline_open(struct rf_world *w, intptr_t lifeline);
 /* Worker: false once participant 0 is gone. Participant 0: always true. */
 bool rf_os_lifeline_ok(struct rf_world *w);
 /* Releases the platform's spawn/lifeline state of a world. */

@@ -1,6 +1,6 @@
 /* The parts of a barrier round that every transport shares (SPEC §4): the
  * entry it publishes, the fence check over progress counters, the per-mode
- * statistics, and the broken-fence switch of the test builds. */
+ * statistics, the broken-fence switch of the test builds, and the modes' names. */
 #include "barrier_impl.h"
 
 void rf_round_enter(struct rf_world *w, uint64_t R, enum rf_mode mode)
@@ -80,4 +80,14 @@ void rf_round_stats(struct rf_world *w, enum rf_mode mode, bool handshake, int64
 	atomic_fetch_add_explicit(&st->wait_total_ns, ns, memory_order_relaxed);
 	if (ns > atomic_load_explicit(&st->wait_max_ns, memory_order_relaxed))
 		atomic_store_explicit(&st->wait_max_ns, ns, memory_order_relaxed);
+}
+
+const char *rf_mode_name(enum rf_mode mode)
+{
+	switch (mode) {
+	case RF_RENDEZVOUS: return "rendezvous";
+	case RF_DELIVERY_FENCE: return "delivery";
+	case RF_PROCESSING_FENCE: return "processing";
+	}
+	return "?";
 }

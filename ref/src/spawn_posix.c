@@ -1,28 +1,21 @@
-/* Workers on Linux/POSIX: fork + exec of the same program, a lifeline pipe,
- * PR_SET_PDEATHSIG, and a watcher thread on pidfds (SPEC §6).
+/* Workers on Linux/POSIX: started by the support library (fork + exec,
+ * PR_SET_PDEATHSIG), a lifeline pipe, and a watcher thread on pidfds (SPEC §6).
+ * What the worker is told and what a close concludes: workers.c.
  *
- * Worker environment: RF_WORKER=<segment name>:<index>:<lifeline fd>:<start timeout ns>.
  * The lifeline's write end stays only in participant 0 (close-on-exec), so
  * its death, however it happens, shows up as POLLHUP in every worker. */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
-
-#define ENV_NAME "RF_WORKER"
-
-extern char **environ;
 
 struct rf_spawn {
 	/* participant 0 */
@@ -66,54 +59,30 @@ static int sys_fail(const char *what)
 	return RF_ESYS;
 }
 
-int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv,
-		       int64_t start_timeout_ns)
+intptr_t rf_os_lifeline_for_workers(struct rf_world *w)
 {
 	struct rf_spawn *s = spawn_state(w);
 	if (!s)
-		return RF_ENOMEM;
-	if (s->lifeline[1] < 0 && pipe2(s->lifeline, O_CLOEXEC) != 0)
-		return sys_fail("pipe2");
+		return -1;
+	if (s->lifeline[1] < 0 && pipe2(s->lifeline, O_CLOEXEC) != 0) {
+		sys_fail("pipe2");
+		return -1;
+	}
+	return s->lifeline[0];
+}
 
-	/* Everything the child needs is prepared before fork: after it, only
-	 * async-signal-safe calls. */
-	char var[RF_NAME_MAX + 64];
-	snprintf(var, sizeof var, ENV_NAME "=%s:%u:%d:%" PRId64, w->name, index, s->lifeline[0],
-		 start_timeout_ns);
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **envp = calloc(n + 2, sizeof *envp);
-	if (!envp)
-		return RF_ENOMEM;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], ENV_NAME "=", sizeof ENV_NAME) != 0)
-			envp[k++] = environ[i];
-	envp[k++] = var;
-	envp[k] = NULL;
-	sigset_t none;
-	sigemptyset(&none);
-	pid_t parent = getpid();
-	int lifeline_r = s->lifeline[0];
-
-	pid_t pid = fork();
-	if (pid < 0) {
-		free(envp);
+int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv,
+		       const char *env)
+{
+	struct rf_spawn *s = spawn_state(w);
+	if (!s || s->lifeline[0] < 0)
+		return RF_EINVAL;
+	struct rf_os_start how = {.program = program, .argv = argv, .env = env,
+				  .inherit = s->lifeline[0], .die_with_us = true};
+	struct rf_os_child c;
+	if (rf_os_child_start(&how, &c) != 0)
 		return sys_fail("fork");
-	}
-	if (pid == 0) {
-		/* Dies with participant 0 even by SIGKILL; the check closes the race
-		 * where the parent died before the prctl. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		fcntl(lifeline_r, F_SETFD, 0); /* inherit the read end across exec */
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(program, argv, envp);
-		_exit(127);
-	}
-	free(envp);
+	pid_t pid = (pid_t)c.pid;
 	s->pid[index] = pid;
 	/* relaxed: read back by this thread and the watcher (after thread start) */
 	atomic_store_explicit(&w->part[index].pid, pid, memory_order_relaxed);
@@ -235,13 +204,12 @@ static void stop_watcher(struct rf_spawn *s)
 	s->watching = false;
 }
 
-int rf_os_reap_workers(struct rf_world *w, int64_t timeout_ns)
+void rf_os_reap_workers(struct rf_world *w, int64_t deadline_ns, enum rf_worker_end *how)
 {
 	struct rf_spawn *s = w->spawn;
 	if (!s || !s->pid)
-		return 0;
+		return;
 	stop_watcher(s);
-	int64_t deadline = rf_os_now_ns() + timeout_ns;
 	struct pollfd *fds = calloc(w->nprocs, sizeof *fds);
 	for (;;) {
 		nfds_t n = 0;
@@ -254,14 +222,12 @@ int rf_os_reap_workers(struct rf_world *w, int64_t timeout_ns)
 			else if (fds)
 				fds[n++] = (struct pollfd){.fd = s->pidfd[i], .events = POLLIN};
 		}
-		int64_t left = deadline - rf_os_now_ns();
+		int64_t left = deadline_ns - rf_os_now_ns();
 		if (n == 0 || left <= 0)
 			break;
 		poll(fds, n, (int)(left / 1000000) + 1);
 	}
 	free(fds);
-	/* The most telling failure wins: a death, then a failure status, then a hang. */
-	int rc = 0, rank = 0;
 	for (uint32_t i = 1; i < w->nprocs; i++) {
 		if (s->pidfd[i] >= 0) {
 			rf_log(RF_LOG_WARN, "worker %u (pid %d) still runs at close: killed", i,
@@ -273,16 +239,12 @@ int rf_os_reap_workers(struct rf_world *w, int64_t timeout_ns)
 			reaped(w, i, status);
 		}
 		int st = s->status[i];
-		if (!s->pid[i])
-			continue;
-		if (s->killed_by_us[i] && rank < 1)
-			rc = RF_ETIMEDOUT, rank = 1;
-		else if (!s->killed_by_us[i] && WIFSIGNALED(st) && rank < 3)
-			rc = RF_EPEERDEAD, rank = 3;
-		else if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && rank < 2)
-			rc = RF_EWORKER, rank = 2;
+		how[i] = !s->pid[i]                ? RF_END_NONE
+			 : s->killed_by_us[i]      ? RF_END_HUNG
+			 : WIFSIGNALED(st)         ? RF_END_DIED
+			 : WEXITSTATUS(st) != 0    ? RF_END_FAILED
+						   : RF_END_CLEAN;
 	}
-	return rc;
 }
 
 int rf_os_kill_worker(struct rf_world *w, uint32_t index)
@@ -296,38 +258,14 @@ int rf_os_kill_worker(struct rf_world *w, uint32_t index)
 	return rc;
 }
 
-int rf_os_worker_env_get(char *name, size_t name_len, uint32_t *index, int64_t *timeout_ns)
+int rf_os_lifeline_open(struct rf_world *w, intptr_t lifeline)
 {
-	const char *v = getenv(ENV_NAME);
-	if (!v || !*v)
-		return RF_ENOENT;
-	const char *colon = strchr(v, ':');
-	if (!colon || (size_t)(colon - v) >= name_len)
-		return RF_EINVAL;
-	memcpy(name, v, (size_t)(colon - v));
-	name[colon - v] = '\0';
-	unsigned idx;
-	int fd;
-	long long t;
-	if (sscanf(colon + 1, "%u:%d:%lld", &idx, &fd, &t) != 3)
-		return RF_EINVAL;
-	*index = idx;
-	*timeout_ns = t;
-	return 0;
-}
-
-int rf_os_lifeline_open(struct rf_world *w)
-{
-	const char *v = getenv(ENV_NAME);
-	const char *colon = v ? strchr(v, ':') : NULL;
-	unsigned idx;
-	int fd;
-	long long t;
-	if (!colon || sscanf(colon + 1, "%u:%d:%lld", &idx, &fd, &t) != 3 || fd < 0)
+	if (lifeline < 0 || lifeline > INT32_MAX)
 		return RF_EINVAL;
 	struct rf_spawn *s = spawn_state(w);
 	if (!s)
 		return RF_ENOMEM;
+	int fd = (int)lifeline;
 	/* Not for our own children: they get their own lifeline from us. */
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	s->lifeline_fd = fd;

@@ -2,14 +2,14 @@
  * object, a lifeline handle and a watcher thread on the process handles
  * (SPEC §6).
  *
- * Worker environment: RF_WORKER=<segment name>:<index>:<lifeline handle>:<start timeout ns>.
  * The lifeline is an inheritable handle on participant 0's own process: it is
  * signalled when participant 0 exits, however that happens. Workers are
- * created suspended and already inside the world's job (create_in_job), and
- * only then resumed, so none runs a single instruction outside it; the job is
- * JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE and only participant 0 holds its handle,
+ * started by the support library (rf_os_child_start) suspended and already
+ * inside the world's kill-on-close job, and only then resumed, so none runs a
+ * single instruction outside it; only participant 0 holds the job's handle,
  * so when participant 0 dies (even by TerminateProcess) the system closes it
- * and kills the workers. */
+ * and kills the workers. What the worker is told and what a close concludes:
+ * workers.c. */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 
@@ -21,17 +21,9 @@
 
 #include "internal.h"
 
-#define ENV_NAME "RF_WORKER"
-#define ENV_NAMEW L"RF_WORKER"
 /* The exit code a killed worker gets: an NTSTATUS error, like a crash, and
  * STATUS_CONTROL_C_EXIT's value, which no program returns by itself. */
 #define KILL_CODE 0xC000013Au
-/* Windows 10's attribute (ProcThreadAttributeValue(13, FALSE, TRUE, FALSE));
- * the headers hide it when targeting Windows 8, where it is refused at run time. */
-#ifndef PROC_THREAD_ATTRIBUTE_JOB_LIST
-#define PROC_THREAD_ATTRIBUTE_JOB_LIST 0x0002000D
-#endif
-
 struct rf_spawn {
 	/* participant 0 */
 	HANDLE *proc;       /* [P], NULL = none */
@@ -73,206 +65,40 @@ static int win_fail(const char *what)
 	return RF_ESYS;
 }
 
-/* Appends one argument to a command line, quoted the way the C runtime's
- * parser reads it back: backslashes are literal except before a quote. */
-static void quote_arg(wchar_t *out, size_t *k, const wchar_t *a)
-{
-	bool plain = *a && !wcspbrk(a, L" \t\n\v\"");
-	if (*k)
-		out[(*k)++] = L' ';
-	if (plain) {
-		for (; *a; a++)
-			out[(*k)++] = *a;
-		return;
-	}
-	out[(*k)++] = L'"';
-	for (;; a++) {
-		size_t bs = 0;
-		while (*a == L'\\') {
-			a++;
-			bs++;
-		}
-		if (!*a) {
-			for (size_t i = 0; i < 2 * bs; i++) /* before the closing quote */
-				out[(*k)++] = L'\\';
-			break;
-		}
-		for (size_t i = 0; i < (*a == L'"' ? 2 * bs + 1 : bs); i++)
-			out[(*k)++] = L'\\';
-		out[(*k)++] = *a;
-	}
-	out[(*k)++] = L'"';
-}
-
-static wchar_t *widen(const char *s)
-{
-	int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-	wchar_t *w = n > 0 ? malloc((size_t)n * sizeof *w) : NULL;
-	if (w && !MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n)) {
-		free(w);
-		w = NULL;
-	}
-	return w;
-}
-
-/* The command line for argv: worst case every character doubles, plus quotes. */
-static wchar_t *command_line(char *const *argv)
-{
-	size_t len = 1;
-	for (size_t i = 0; argv[i]; i++)
-		len += 2 * strlen(argv[i]) * 2 + 3;
-	wchar_t *out = malloc(len * sizeof *out);
-	if (!out)
-		return NULL;
-	size_t k = 0;
-	for (size_t i = 0; argv[i]; i++) {
-		wchar_t *a = widen(argv[i]);
-		if (!a) {
-			free(out);
-			return NULL;
-		}
-		quote_arg(out, &k, a);
-		free(a);
-	}
-	out[k] = 0;
-	return out;
-}
-
-/* Our environment without any RF_WORKER, plus `var`, as a CreateProcessW block. */
-static wchar_t *worker_env(const wchar_t *var)
-{
-	wchar_t *env = GetEnvironmentStringsW();
-	if (!env)
-		return NULL;
-	size_t total = 0;
-	for (const wchar_t *e = env; *e; e += wcslen(e) + 1)
-		total += wcslen(e) + 1;
-	wchar_t *out = malloc((total + wcslen(var) + 2) * sizeof *out);
-	if (out) {
-		size_t k = 0, n = wcslen(ENV_NAMEW);
-		for (const wchar_t *e = env; *e; e += wcslen(e) + 1) {
-			if (_wcsnicmp(e, ENV_NAMEW, n) == 0 && e[n] == L'=')
-				continue;
-			wcscpy(out + k, e);
-			k += wcslen(e) + 1;
-		}
-		wcscpy(out + k, var);
-		k += wcslen(var) + 1;
-		out[k] = 0;
-	}
-	FreeEnvironmentStringsW(env);
-	return out;
-}
-
-/* Participant 0's job and lifeline, made on the first spawn. */
-static int prepare(struct rf_spawn *s)
-{
-	if (!s->job) {
-		s->job = CreateJobObjectW(NULL, NULL);
-		if (!s->job)
-			return win_fail("CreateJobObjectW");
-		JOBOBJECT_EXTENDED_LIMIT_INFORMATION lim;
-		memset(&lim, 0, sizeof lim);
-		lim.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-		if (!SetInformationJobObject(s->job, JobObjectExtendedLimitInformation, &lim,
-					     sizeof lim))
-			return win_fail("SetInformationJobObject");
-	}
-	if (!s->self_inherit &&
-	    !DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), GetCurrentProcess(),
-			     &s->self_inherit, SYNCHRONIZE, TRUE, 0))
-		return win_fail("DuplicateHandle(lifeline)");
-	return 0;
-}
-
-/* Starts a suspended child, in `job` from its creation where the system can.
- * Assigned after CreateProcessW, a child whose parent is killed in between is
- * left suspended, outside any job, for ever; PROC_THREAD_ATTRIBUTE_JOB_LIST
- * (Windows 10, and wine) makes creation and membership one step. Older systems
- * refuse the attribute: the caller assigns those afterwards, window and all. */
-static BOOL create_in_job(HANDLE job, wchar_t *app, wchar_t *cmd, wchar_t *env,
-			  PROCESS_INFORMATION *pi)
-{
-	_Alignas(16) unsigned char attrs[256];
-	LPPROC_THREAD_ATTRIBUTE_LIST list = (LPPROC_THREAD_ATTRIBUTE_LIST)attrs;
-	SIZE_T size = sizeof attrs;
-	STARTUPINFOEXW si;
-	memset(&si, 0, sizeof si);
-	si.StartupInfo.cb = sizeof si;
-	DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT;
-	if (InitializeProcThreadAttributeList(list, 1, 0, &size)) {
-		if (UpdateProcThreadAttribute(list, 0, PROC_THREAD_ATTRIBUTE_JOB_LIST, &job,
-					      sizeof job, NULL, NULL)) {
-			si.lpAttributeList = list;
-			flags |= EXTENDED_STARTUPINFO_PRESENT;
-		} else {
-			DeleteProcThreadAttributeList(list);
-		}
-	}
-	/* Inheriting handles passes the lifeline and the standard handles (test
-	 * output); everything else we create is not inheritable. */
-	BOOL ok = CreateProcessW(app, cmd, NULL, NULL, TRUE, flags, env, NULL, &si.StartupInfo, pi);
-	DWORD err = GetLastError();
-	if (si.lpAttributeList)
-		DeleteProcThreadAttributeList(list);
-	SetLastError(err);
-	return ok;
-}
-
-int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv,
-		       int64_t start_timeout_ns)
+intptr_t rf_os_lifeline_for_workers(struct rf_world *w)
 {
 	struct rf_spawn *s = spawn_state(w);
 	if (!s)
-		return RF_ENOMEM;
-	int rc = prepare(s);
-	if (rc)
-		return rc;
-	wchar_t var[RF_NAME_MAX + 96];
-	_snwprintf(var, sizeof var / sizeof var[0], ENV_NAMEW L"=%hs:%u:%llu:%lld", w->name, index,
-		   (unsigned long long)(uintptr_t)s->self_inherit, (long long)start_timeout_ns);
-	var[sizeof var / sizeof var[0] - 1] = 0;
-	wchar_t *app = widen(program), *cmd = command_line(argv), *env = worker_env(var);
-	if (!app || !cmd || !env) {
-		free(app);
-		free(cmd);
-		free(env);
-		return RF_ENOMEM;
+		return -1;
+	if (!s->job && !(s->job = rf_os_job_create())) {
+		win_fail("CreateJobObjectW");
+		return -1;
 	}
-	PROCESS_INFORMATION pi;
-	/* Under wine a child sometimes dies while it starts (ERROR_INTERNAL_ERROR),
-	 * about once in a few thousand starts while other processes are being
-	 * killed (the kill-fault soaks); nothing of it is left, so it is started
-	 * again, a bounded number of times: a real failure repeats. */
-	BOOL ok = FALSE;
-	for (int attempt = 1; !ok && attempt <= 3; attempt++) {
-		ok = create_in_job(s->job, app, cmd, env, &pi);
-		if (ok || GetLastError() != ERROR_INTERNAL_ERROR)
-			break;
-		rf_log(RF_LOG_WARN, "CreateProcessW of worker %u: the child died while starting "
-		       "(error %lu), attempt %d of 3", index, (unsigned long)ERROR_INTERNAL_ERROR, attempt);
+	if (!s->self_inherit &&
+	    !DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), GetCurrentProcess(),
+			     &s->self_inherit, SYNCHRONIZE, TRUE, 0)) {
+		win_fail("DuplicateHandle(lifeline)");
+		return -1;
 	}
-	free(app);
-	free(cmd);
-	free(env);
-	if (!ok)
+	return (intptr_t)s->self_inherit;
+}
+
+int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, char *const *argv,
+		       const char *env)
+{
+	struct rf_spawn *s = spawn_state(w);
+	if (!s || !s->job || !s->self_inherit)
+		return RF_EINVAL;
+	struct rf_os_start how = {.program = program, .argv = argv, .env = env,
+				  .inherit = (intptr_t)s->self_inherit, .die_with_us = true,
+				  .job = s->job};
+	struct rf_os_child c;
+	if (rf_os_child_start(&how, &c) != 0)
 		return win_fail("CreateProcessW");
-	BOOL in = FALSE;
-	if ((!IsProcessInJob(pi.hProcess, s->job, &in) || !in) &&
-	    !AssignProcessToJobObject(s->job, pi.hProcess)) {
-		rc = win_fail("AssignProcessToJobObject");
-		TerminateProcess(pi.hProcess, KILL_CODE);
-		WaitForSingleObject(pi.hProcess, 5000);
-		CloseHandle(pi.hThread);
-		CloseHandle(pi.hProcess);
-		return rc;
-	}
-	ResumeThread(pi.hThread);
-	CloseHandle(pi.hThread);
-	s->proc[index] = pi.hProcess;
-	s->pid[index] = pi.dwProcessId;
+	s->proc[index] = c.handle;
+	s->pid[index] = (DWORD)c.pid;
 	/* relaxed: read back by this thread and the watcher (after thread start) */
-	atomic_store_explicit(&w->part[index].pid, (int64_t)pi.dwProcessId, memory_order_relaxed);
+	atomic_store_explicit(&w->part[index].pid, (int64_t)c.pid, memory_order_relaxed);
 	return 0;
 }
 
@@ -375,40 +201,36 @@ static void kill_and_reap(struct rf_world *w, uint32_t i)
 	reaped(w, i);
 }
 
-int rf_os_reap_workers(struct rf_world *w, int64_t timeout_ns)
+void rf_os_reap_workers(struct rf_world *w, int64_t deadline_ns, enum rf_worker_end *how)
 {
 	struct rf_spawn *s = w->spawn;
 	if (!s || !s->proc)
-		return 0;
+		return;
 	stop_watcher(s);
-	int64_t deadline = rf_os_now_ns() + timeout_ns;
 	for (uint32_t i = 1; i < w->nprocs; i++) {
 		if (!s->proc[i] || s->reaped[i])
 			continue;
-		int64_t left = deadline - rf_os_now_ns();
+		int64_t left = deadline_ns - rf_os_now_ns();
 		DWORD ms = left > 0 ? (DWORD)((left + 999999) / 1000000) : 0;
 		if (WaitForSingleObject(s->proc[i], ms) == WAIT_OBJECT_0)
 			reaped(w, i);
 	}
-	/* The most telling failure wins: a death, then a failure status, then a hang. */
-	int rc = 0, rank = 0;
 	for (uint32_t i = 1; i < w->nprocs; i++) {
-		if (!s->proc[i])
+		if (!s->proc[i]) {
+			how[i] = RF_END_NONE;
 			continue;
+		}
 		if (!s->reaped[i]) {
 			rf_log(RF_LOG_WARN, "worker %u (pid %lu) still runs at close: killed", i,
 			       (unsigned long)s->pid[i]);
 			kill_and_reap(w, i);
 		}
 		DWORD st = s->status[i];
-		if (s->killed_by_us[i] && rank < 1)
-			rc = RF_ETIMEDOUT, rank = 1;
-		else if (!s->killed_by_us[i] && st >= 0xC0000000u && rank < 3)
-			rc = RF_EPEERDEAD, rank = 3;
-		else if (st != 0 && st < 0xC0000000u && rank < 2)
-			rc = RF_EWORKER, rank = 2;
+		how[i] = s->killed_by_us[i] ? RF_END_HUNG
+			 : st >= 0xC0000000u ? RF_END_DIED
+			 : st != 0           ? RF_END_FAILED
+					     : RF_END_CLEAN;
 	}
-	return rc;
 }
 
 int rf_os_kill_worker(struct rf_world *w, uint32_t index)
@@ -423,47 +245,14 @@ int rf_os_kill_worker(struct rf_world *w, uint32_t index)
 	return rc;
 }
 
-/* Parses RF_WORKER; the handle is only read by rf_os_lifeline_open. */
-static int parse_env(char *name, size_t name_len, uint32_t *index, uint64_t *handle,
-		     int64_t *timeout_ns)
+int rf_os_lifeline_open(struct rf_world *w, intptr_t lifeline)
 {
-	const char *v = getenv(ENV_NAME);
-	if (!v || !*v)
-		return RF_ENOENT;
-	const char *colon = strchr(v, ':');
-	if (!colon || (size_t)(colon - v) >= name_len)
-		return RF_EINVAL;
-	memcpy(name, v, (size_t)(colon - v));
-	name[colon - v] = '\0';
-	unsigned idx;
-	unsigned long long h;
-	long long t;
-	if (sscanf(colon + 1, "%u:%llu:%lld", &idx, &h, &t) != 3)
-		return RF_EINVAL;
-	*index = idx;
-	*handle = h;
-	*timeout_ns = t;
-	return 0;
-}
-
-int rf_os_worker_env_get(char *name, size_t name_len, uint32_t *index, int64_t *timeout_ns)
-{
-	uint64_t handle;
-	return parse_env(name, name_len, index, &handle, timeout_ns);
-}
-
-int rf_os_lifeline_open(struct rf_world *w)
-{
-	char name[RF_NAME_MAX];
-	uint32_t idx;
-	uint64_t handle;
-	int64_t t;
-	if (parse_env(name, sizeof name, &idx, &handle, &t) != 0 || handle == 0)
+	if (lifeline <= 0)
 		return RF_EINVAL;
 	struct rf_spawn *s = spawn_state(w);
 	if (!s)
 		return RF_ENOMEM;
-	s->lifeline = (HANDLE)(uintptr_t)handle;
+	s->lifeline = (HANDLE)lifeline;
 	/* Not for our own children: they get their own lifeline from us. */
 	SetHandleInformation(s->lifeline, HANDLE_FLAG_INHERIT, 0);
 	return rf_os_lifeline_ok(w) ? 0 : RF_EPEERDEAD;

@@ -295,7 +295,7 @@ int rf_world_close(rf_world *w)
 	int rc = 0;
 	if (w->creator) {
 		if (w->spawn)
-			rc = rf_os_reap_workers(w, RF_CLOSE_TIMEOUT_NS);
+			rc = rf_workers_reap(w, RF_CLOSE_TIMEOUT_NS);
 		if (w->named)
 			rf_os_shm_unlink(w->name);
 	}

@@ -391,9 +391,11 @@ void *rf_os_job_create(void)
 int rf_os_job_count(void *job)
 {
 	JOBOBJECT_BASIC_ACCOUNTING_INFORMATION info;
-	if (!job || !QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &info,
-					       sizeof info, NULL))
+	if (!job)
 		return 0;
+	if (!QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &info, sizeof info,
+				       NULL))
+		return -1;
 	return (int)info.ActiveProcesses;
 }
 

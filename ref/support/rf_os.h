@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* --- time ------------------------------------------------------------------ */
 
 /* Monotonic time in nanoseconds, system-wide: comparable between processes. */
@@ -109,9 +113,13 @@ void rf_os_child_close(struct rf_os_child *c);
 /* Windows: a job whose processes all die when its last handle closes (the
  * creator's death closes it); NULL elsewhere, where die_with_us needs none. */
 void *rf_os_job_create(void);
-/* Processes still running in a job (Windows); 0 elsewhere. */
+/* Processes still running in a job (Windows); 0 elsewhere; -1 when the
+ * system cannot tell (a failure must not pass for an empty job). */
 int rf_os_job_count(void *job);
 /* Closes a job handle (killing its processes if it was the last one). */
 void rf_os_job_close(void *job);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
