@@ -289,6 +289,8 @@ int rf_world_close(rf_world *w)
 {
 	if (!w)
 		return RF_EINVAL;
+	if (w->in_handler)
+		return RF_EBUSY; /* delivery still walks this handle's rings */
 	/* release: a peer that sees DETACHED sees everything we did before */
 	atomic_store_explicit(&w->part[w->self].state, RF_PART_DETACHED, memory_order_release);
 	rf_wake_all(w);

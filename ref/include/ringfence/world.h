@@ -76,7 +76,9 @@ int rf_world_attach(const char *name, uint32_t index, rf_world **out);
 
 /* Detaches; participant 0 also waits (bounded) for launched workers to exit
  * and removes the segment. Returns RF_EPEERDEAD / RF_EWORKER when a worker
- * died or failed, 0 otherwise; the handle is freed in every case. */
+ * died or failed, RF_ETIMEDOUT when one hung and was killed, 0 otherwise; the
+ * handle is freed in every case but one: inside a handler it is RF_EBUSY and
+ * nothing happens. */
 int rf_world_close(rf_world *w);
 
 /* Sets the handler rf_poll() calls for each user record addressed to us. */
