@@ -10,7 +10,7 @@
  * Our blocking reads are bounded by the peer's death (end-of-file: it holds
  * the only other ends) and by rf-bench's watchdog; a poll() per read would
  * add a system call to the baseline and flatter the ring. The pipes
- * themselves are pipe_posix.c / pipe_win32.c. */
+ * themselves are the support library's (rf_os_pipe). */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,9 +21,18 @@
 
 #define PEER_FLAG "--rf_pipe_peer="
 
+/* Says which step failed and why; RF_ESYS. */
+static int pipe_fail(const char *what)
+{
+	char why[128];
+	fprintf(stderr, "rf-bench: pipe baseline: %s failed (%s)\n", what,
+		rf_os_error_text(why, sizeof why));
+	return RF_ESYS;
+}
+
 int bench_pipe_init(int argc, char **argv)
 {
-	bench_pipe_setup();
+	rf_os_pipe_quiet(); /* a dead peer is an error code, not our death */
 	if (argc != 2 || strncmp(argv[1], PEER_FLAG, strlen(PEER_FLAG)) != 0)
 		return -1;
 	/* The peer: echo `size` bytes at a time until participant 0 closes its
@@ -36,8 +45,8 @@ int bench_pipe_init(int argc, char **argv)
 		return 2;
 	}
 	static unsigned char buf[BENCH_MAX_SIZE];
-	while (bench_pipe_read((intptr_t)in, buf, size) == 0)
-		if (bench_pipe_write((intptr_t)out, buf, size))
+	while (rf_os_pipe_read((intptr_t)in, buf, size) == 0)
+		if (rf_os_pipe_write((intptr_t)out, buf, size))
 			break;
 	return 0;
 }
@@ -49,16 +58,15 @@ static int start_peer(intptr_t in, intptr_t out, uint32_t size, void *job,
 	char flag[96];
 	snprintf(flag, sizeof flag, PEER_FLAG "%jd,%jd,%u", (intmax_t)in, (intmax_t)out, size);
 	char *argv[] = {(char *)rf_os_self_exe(), flag, NULL};
-	/* `inherit` names one end; the other is inheritable already
-	 * (bench_pipe_open), as only the peer's ends are. */
 	struct rf_os_start how = {
 		.program = rf_os_self_exe(),
 		.argv = argv,
-		.inherit = in,
+		.inherit = {in, out},
+		.ninherit = 2,
 		.die_with_us = true,
 		.job = job,
 	};
-	return rf_os_child_start(&how, peer) == 0 ? 0 : bench_pipe_fail("starting the peer");
+	return rf_os_child_start(&how, peer) == 0 ? 0 : pipe_fail("starting the peer");
 }
 
 /* Pins us to pin[0] and the peer to pin[1], as rf_launch would pin
@@ -83,8 +91,8 @@ int bench_pipe_pingpong(const struct rf_binding pin[2], uint64_t iters, uint32_t
 		return RF_EINVAL;
 	intptr_t to[2] = {-1, -1}, from[2] = {-1, -1};
 	int rc = 0;
-	if (bench_pipe_open(to, 0) != 0 || bench_pipe_open(from, 1) != 0)
-		rc = bench_pipe_fail("creating the pipes");
+	if (rf_os_pipe(&to[0], &to[1]) != 0 || rf_os_pipe(&from[0], &from[1]) != 0)
+		rc = pipe_fail("creating the pipes");
 	/* Windows: the peer is born inside it (NULL elsewhere, or when it cannot
 	 * be made: then starting the peer fails and says so). */
 	void *job = rc == 0 ? rf_os_job_create() : NULL;
@@ -95,25 +103,25 @@ int bench_pipe_pingpong(const struct rf_binding pin[2], uint64_t iters, uint32_t
 		started = (rc = start_peer(to[0], from[1], size, job, &peer)) == 0;
 	/* The peer has its own copies; ours would keep its ends open after it died. */
 	if (to[0] != -1)
-		bench_pipe_close(to[0]);
+		rf_os_pipe_close(to[0]);
 	if (from[1] != -1)
-		bench_pipe_close(from[1]);
+		rf_os_pipe_close(from[1]);
 	if (rc == 0 && pin)
 		rc = pin_pair(pin, peer.pid);
 	/* One untimed round trip first: a new process takes milliseconds to
 	 * start, and that is not a round trip. */
-	if (rc == 0 && (bench_pipe_write(to[1], buf, size) || bench_pipe_read(from[0], buf, size)))
+	if (rc == 0 && (rf_os_pipe_write(to[1], buf, size) || rf_os_pipe_read(from[0], buf, size)))
 		rc = RF_EPEERDEAD;
 	for (uint64_t i = 0; rc == 0 && i < iters; i++) {
 		int64_t t0 = rf_os_now_ns();
-		if (bench_pipe_write(to[1], buf, size) || bench_pipe_read(from[0], buf, size))
+		if (rf_os_pipe_write(to[1], buf, size) || rf_os_pipe_read(from[0], buf, size))
 			rc = RF_EPEERDEAD;
 		samples[i] = rf_os_now_ns() - t0;
 	}
 	if (to[1] != -1)
-		bench_pipe_close(to[1]); /* the peer sees end-of-file and exits */
+		rf_os_pipe_close(to[1]); /* the peer sees end-of-file and exits */
 	if (from[0] != -1)
-		bench_pipe_close(from[0]);
+		rf_os_pipe_close(from[0]);
 	if (started && !rf_os_child_wait(&peer, BENCH_WAIT_NS)) {
 		/* bounded: the peer exits on end-of-file; killed if it has not
 		 * after the wait bound */

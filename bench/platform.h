@@ -4,13 +4,11 @@
  *
  *   watchdog_*.c   bounds a batch of participant 0 (alarm / a timer thread)
  *   host_*.c       what the JSON context says about the machine (SPEC §8)
- *   pipe_*.c       the pipes of baseline/pipe_pingpong (pipe.c, the same
- *                  everywhere, holds the baseline; its peer is started
- *                  through rf_os.h)
  *   pthread_*.c    baseline/pthread_barrier (loops.h); absent on Windows
  *
  * What rf_os.h (the support library) offers is taken from there: the clock,
- * the CPU count, starting a process that dies with us. The measured loops and
+ * the CPU count, starting a process that dies with us, the pipes of
+ * baseline/pipe_pingpong (pipe.c). The measured loops and
  * the Google Benchmark glue are the same everywhere.
  */
 #ifndef RF_BENCH_PLATFORM_H
@@ -40,24 +38,6 @@ struct bench_host {
 
 /* Fills *h from the OS (files, uname, registry, CPUID); never fails. */
 void bench_host_get(struct bench_host *h);
-
-/* --- the pipes of baseline/pipe_pingpong (pipe.c) ------------------------------ */
-
-/* Makes a broken pipe an error code rather than our death (POSIX: SIGPIPE
- * ignored from now on); called first thing, before any pipe exists. */
-void bench_pipe_setup(void);
-/* A pipe: end[0] reads, end[1] writes. end[peer_end] is inheritable by the
- * next process started (the pipe peer), the other end ours alone; 0 or -1. */
-int bench_pipe_open(intptr_t end[2], int peer_end);
-/* Reads exactly n bytes; 0, or -1 on error or end-of-file (peer gone). */
-int bench_pipe_read(intptr_t h, unsigned char *buf, uint32_t n);
-/* Writes all n bytes; 0, or -1 on error (peer gone). */
-int bench_pipe_write(intptr_t h, const unsigned char *buf, uint32_t n);
-/* Closes one end. */
-void bench_pipe_close(intptr_t h);
-/* Prints "rf-bench: pipe baseline: <what> failed (<the OS's reason>)" and
- * returns RF_ESYS. */
-int bench_pipe_fail(const char *what);
 
 #ifdef __cplusplus
 }

@@ -106,7 +106,8 @@ int proc_child_start(const struct soak_opts *o, uint32_t t, struct proc_child *c
 	snprintf(victim, sizeof victim, "--victim=%u,%llu", t, (unsigned long long)(uintptr_t)wr);
 	char **argv = cli_argv_with(o, victim);
 	struct rf_os_start how = {.program = rf_os_self_exe(), .argv = argv, .env = NULL,
-				  .inherit = (intptr_t)wr, .die_with_us = true, .job = c->job};
+				  .inherit = {(intptr_t)wr}, .ninherit = 1, .die_with_us = true,
+				  .job = c->job};
 	if (!argv)
 		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
 	bool ok = argv && rf_os_child_start(&how, &c->os) == 0;

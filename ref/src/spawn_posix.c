@@ -78,7 +78,8 @@ int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, 
 	if (!s || s->lifeline[0] < 0)
 		return RF_EINVAL;
 	struct rf_os_start how = {.program = program, .argv = argv, .env = env,
-				  .inherit = s->lifeline[0], .die_with_us = true};
+				  .inherit = {s->lifeline[0]}, .ninherit = 1,
+				  .die_with_us = true};
 	struct rf_os_child c;
 	if (rf_os_child_start(&how, &c) != 0)
 		return sys_fail("fork");

@@ -90,7 +90,8 @@ int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, 
 	if (!s || !s->job || !s->self_inherit)
 		return RF_EINVAL;
 	struct rf_os_start how = {.program = program, .argv = argv, .env = env,
-				  .inherit = (intptr_t)s->self_inherit, .die_with_us = true,
+				  .inherit = {(intptr_t)s->self_inherit}, .ninherit = 1,
+				  .die_with_us = true,
 				  .job = s->job};
 	struct rf_os_child c;
 	if (rf_os_child_start(&how, &c) != 0)

@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,14 +39,6 @@ void rf_os_sleep_ns(int64_t ns)
 		;
 }
 
-int64_t rf_os_deadline(int64_t timeout_ns)
-{
-	if (timeout_ns <= 0)
-		return timeout_ns;
-	int64_t now = rf_os_now_ns();
-	return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-}
-
 long rf_os_pid(void)
 {
 	return (long)getpid();
@@ -76,6 +67,12 @@ bool rf_os_pid_alive(long pid)
 	return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
 }
 
+const char *rf_os_error_text(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", strerror(errno));
+	return buf;
+}
+
 uint32_t rf_os_ncpus(void)
 {
 #ifdef CPU_COUNT
@@ -98,16 +95,6 @@ const char *rf_os_self_exe(void)
 	return "/proc/self/exe";
 }
 
-uint64_t rf_os_random64(void)
-{
-	static _Atomic uint64_t counter;
-	/* relaxed: only uniqueness within the process matters */
-	uint64_t x = atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed);
-	x ^= (uint64_t)rf_os_now_ns() * 0x9E3779B97F4A7C15ull;
-	x ^= (uint64_t)getpid() << 32;
-	return rf_os_splitmix64(&x);
-}
-
 int rf_os_segments_each(void (*visit)(const char *name, void *ctx), void *ctx)
 {
 	DIR *d = opendir("/dev/shm");
@@ -123,14 +110,6 @@ int rf_os_segments_each(void (*visit)(const char *name, void *ctx), void *ctx)
 	}
 	closedir(d);
 	return 0;
-}
-
-long rf_os_segment_creator(const char *name)
-{
-	long pid = 0;
-	if (!name || sscanf(name, "/" RF_OS_SEGMENT_PREFIX "%ld-", &pid) != 1 || pid <= 0)
-		return 0;
-	return pid;
 }
 
 int rf_os_segment_remove(const char *name)
@@ -172,7 +151,9 @@ int rf_os_child_start(const struct rf_os_start *how, struct rf_os_child *c)
 	sigset_t none;
 	sigemptyset(&none);
 	pid_t parent = getpid();
-	int keep = (int)how->inherit;
+	int keep[2] = {-1, -1};
+	for (unsigned i = 0; i < how->ninherit && i < 2; i++)
+		keep[i] = (int)how->inherit[i];
 	pid_t pid = fork();
 	if (pid < 0) {
 		int err = errno;
@@ -191,8 +172,9 @@ int rf_os_child_start(const struct rf_os_start *how, struct rf_os_child *c)
 		}
 #endif
 		(void)parent;
-		if (keep >= 0)
-			fcntl(keep, F_SETFD, 0); /* across exec, whatever its flags */
+		for (int i = 0; i < 2; i++)
+			if (keep[i] >= 0)
+				fcntl(keep[i], F_SETFD, 0); /* across exec, whatever its flags */
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execve(how->program, how->argv, envp);
 		_exit(127);
@@ -258,6 +240,56 @@ int rf_os_child_exit_code(const struct rf_os_child *c)
 void rf_os_child_close(struct rf_os_child *c)
 {
 	c->handle = NULL;
+}
+
+int rf_os_pipe(intptr_t *read_end, intptr_t *write_end)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	*read_end = fds[0];
+	*write_end = fds[1];
+	return 0;
+}
+
+int rf_os_pipe_write(intptr_t h, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n > 0) {
+		ssize_t k = write((int)h, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int rf_os_pipe_read(intptr_t h, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n > 0) {
+		ssize_t k = read((int)h, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+void rf_os_pipe_close(intptr_t h)
+{
+	close((int)h);
+}
+
+void rf_os_pipe_quiet(void)
+{
+	signal(SIGPIPE, SIG_IGN);
 }
 
 void *rf_os_job_create(void)

@@ -2,7 +2,6 @@
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +37,6 @@ void rf_os_sleep_ns(int64_t ns)
 		Sleep((DWORD)((left + 999999) / 1000000));
 }
 
-int64_t rf_os_deadline(int64_t timeout_ns)
-{
-	if (timeout_ns <= 0)
-		return timeout_ns;
-	int64_t now = rf_os_now_ns();
-	return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-}
-
 long rf_os_pid(void)
 {
 	return (long)GetCurrentProcessId();
@@ -66,6 +57,12 @@ bool rf_os_pid_alive(long pid)
 	bool dead = WaitForSingleObject(h, 0) == WAIT_OBJECT_0;
 	CloseHandle(h);
 	return !dead;
+}
+
+const char *rf_os_error_text(char *buf, size_t len)
+{
+	snprintf(buf, len, "Windows error %lu", (unsigned long)GetLastError());
+	return buf;
 }
 
 uint32_t rf_os_ncpus(void)
@@ -104,30 +101,12 @@ const char *rf_os_self_exe(void)
 	return path;
 }
 
-uint64_t rf_os_random64(void)
-{
-	static _Atomic uint64_t counter;
-	/* relaxed: only uniqueness within the process matters */
-	uint64_t x = atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed);
-	x ^= (uint64_t)rf_os_now_ns() * 0x9E3779B97F4A7C15ull;
-	x ^= (uint64_t)GetCurrentProcessId() << 32;
-	return rf_os_splitmix64(&x);
-}
-
 int rf_os_segments_each(void (*visit)(const char *name, void *ctx), void *ctx)
 {
 	/* A named file mapping dies with its last handle: nothing can be stale. */
 	(void)visit;
 	(void)ctx;
 	return 0;
-}
-
-long rf_os_segment_creator(const char *name)
-{
-	long pid = 0;
-	if (!name || sscanf(name, "/" RF_OS_SEGMENT_PREFIX "%ld-", &pid) != 1 || pid <= 0)
-		return 0;
-	return pid;
 }
 
 int rf_os_segment_remove(const char *name)
@@ -282,8 +261,9 @@ int rf_os_child_start(const struct rf_os_start *how, struct rf_os_child *c)
 		SetLastError(ERROR_INVALID_PARAMETER);
 		return -1;
 	}
-	if (how->inherit != -1)
-		SetHandleInformation((HANDLE)how->inherit, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+	for (unsigned i = 0; i < how->ninherit && i < 2; i++)
+		SetHandleInformation((HANDLE)how->inherit[i], HANDLE_FLAG_INHERIT,
+				     HANDLE_FLAG_INHERIT);
 	bool env_failed;
 	wchar_t *app = widen(how->program), *cmd = command_line(how->argv);
 	wchar_t *env = child_env(how->env, &env_failed);
@@ -369,6 +349,52 @@ void rf_os_child_close(struct rf_os_child *c)
 	if (c->handle)
 		CloseHandle(c->handle);
 	c->handle = NULL;
+}
+
+int rf_os_pipe(intptr_t *read_end, intptr_t *write_end)
+{
+	/* Not inheritable: rf_os_child_start makes `inherit` so for its child. */
+	HANDLE rd, wr;
+	if (!CreatePipe(&rd, &wr, NULL, 0))
+		return -1;
+	*read_end = (intptr_t)rd;
+	*write_end = (intptr_t)wr;
+	return 0;
+}
+
+int rf_os_pipe_write(intptr_t h, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n > 0) {
+		DWORD done = 0;
+		if (!WriteFile((HANDLE)h, p, (DWORD)n, &done, NULL) || done == 0)
+			return -1;
+		p += done;
+		n -= done;
+	}
+	return 0;
+}
+
+int rf_os_pipe_read(intptr_t h, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n > 0) {
+		DWORD got = 0;
+		if (!ReadFile((HANDLE)h, p, (DWORD)n, &got, NULL) || got == 0)
+			return -1;
+		p += got;
+		n -= got;
+	}
+	return 0;
+}
+
+void rf_os_pipe_close(intptr_t h)
+{
+	CloseHandle((HANDLE)h);
+}
+
+void rf_os_pipe_quiet(void)
+{
 }
 
 void *rf_os_job_create(void)

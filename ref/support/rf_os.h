@@ -43,6 +43,10 @@ void rf_os_yield(void);
 /* A path that re-executes this program (UTF-8). */
 const char *rf_os_self_exe(void);
 
+/* The reason the last failed system call of this thread gave (errno, or
+ * GetLastError() on Windows), as text in buf; returns buf. */
+const char *rf_os_error_text(char *buf, size_t len);
+
 /* --- random numbers -------------------------------------------------------------- */
 
 /* splitmix64: the same seed gives the same stream in every process and on
@@ -85,8 +89,9 @@ struct rf_os_start {
 	const char *program;  /* path of the executable (rf_os_self_exe() for ourselves) */
 	char *const *argv;    /* argv[0] first, NULL-terminated */
 	const char *env;      /* "NAME=value": set in the child, replacing any NAME; or NULL */
-	intptr_t inherit;     /* a descriptor (POSIX) or inheritable HANDLE (Windows) the
-			       * child keeps; -1 for none */
+	intptr_t inherit[2];  /* descriptors (POSIX) or HANDLEs (Windows) the child
+			       * keeps open, the first ninherit of them */
+	unsigned ninherit;
 	bool die_with_us;     /* the child is killed when this process dies, however it
 			       * dies: PR_SET_PDEATHSIG on Linux, born inside a kill-on-close
 			       * job on Windows */
@@ -109,6 +114,22 @@ bool rf_os_child_killed(const struct rf_os_child *c);
 int rf_os_child_exit_code(const struct rf_os_child *c);
 /* Releases the child's handle; does not wait or kill. */
 void rf_os_child_close(struct rf_os_child *c);
+
+/* --- pipes ------------------------------------------------------------------------- */
+
+/* A pipe whose two ends are ours alone (close-on-exec, not inheritable): a
+ * child gets an end only through rf_os_start.inherit. 0, or -1. */
+int rf_os_pipe(intptr_t *read_end, intptr_t *write_end);
+/* Writes all n bytes; 0, or -1 (the reader is gone, or an error). Never
+ * raises SIGPIPE's default action: see rf_os_pipe_quiet. */
+int rf_os_pipe_write(intptr_t h, const void *buf, size_t n);
+/* Reads exactly n bytes; 0, or -1 at end-of-file (every writer gone) or error. */
+int rf_os_pipe_read(intptr_t h, void *buf, size_t n);
+/* Closes one end. */
+void rf_os_pipe_close(intptr_t h);
+/* Makes a write to a pipe whose reader is gone an error code rather than
+ * this process's death (SIGPIPE ignored on POSIX; nothing to do elsewhere). */
+void rf_os_pipe_quiet(void);
 
 /* Windows: a job whose processes all die when its last handle closes (the
  * creator's death closes it); NULL elsewhere, where die_with_us needs none. */

@@ -100,7 +100,7 @@ int tu_segments_of(long pid)
 void tu_start_self(char *const *args, void *job, struct tu_child *c)
 {
 	intptr_t rd, wr;
-	CHECK(tu_pipe_open(&rd, &wr) == 0, "report pipe");
+	CHECK(rf_os_pipe(&rd, &wr) == 0, "report pipe");
 	char *argv[16];
 	size_t n = 0;
 	argv[n++] = (char *)rf_os_self_exe();
@@ -115,14 +115,15 @@ void tu_start_self(char *const *args, void *job, struct tu_child *c)
 		.program = rf_os_self_exe(),
 		.argv = argv,
 		.env = env,
-		.inherit = wr,
+		.inherit = {wr},
+		.ninherit = 1,
 		.die_with_us = true,
 		.job = job,
 	};
 	int rc = rf_os_child_start(&how, &c->os);
 	/* The child has its own copy: with ours closed, the pipe ends when the
 	 * child (and whatever inherited it from the child) is gone. */
-	tu_pipe_close(wr);
+	rf_os_pipe_close(wr);
 	CHECK(rc == 0, "starting %s %s", argv[0], args[0] ? args[0] : "");
 	c->report = rd;
 }
@@ -134,18 +135,18 @@ int tu_report(const void *buf, size_t n)
 	intmax_t h = v ? strtoimax(v, &end, 10) : 0;
 	if (!v || *end || h < 0)
 		return -1;
-	return tu_pipe_write((intptr_t)h, buf, n);
+	return rf_os_pipe_write((intptr_t)h, buf, n);
 }
 
 int tu_child_read(struct tu_child *c, void *buf, size_t n)
 {
-	return tu_pipe_read(c->report, buf, n);
+	return rf_os_pipe_read(c->report, buf, n);
 }
 
 void tu_child_close(struct tu_child *c)
 {
 	if (c->report >= 0)
-		tu_pipe_close(c->report);
+		rf_os_pipe_close(c->report);
 	c->report = -1;
 	rf_os_child_close(&c->os);
 }

@@ -110,17 +110,6 @@ void tu_unlink_at_exit(const char *name);
 
 /* --- processes of a test's own -------------------------------------------------- */
 
-/* A pipe for a child's reports: the write end a child started by
- * rf_os_child_start inherits when passed as `inherit` (and, through it, the
- * processes that child starts), the read end ours alone; 0 or -1. */
-int tu_pipe_open(intptr_t *read_end, intptr_t *write_end);
-/* Writes all n bytes; 0 or -1. */
-int tu_pipe_write(intptr_t h, const void *buf, size_t n);
-/* Reads exactly n bytes; 0, or -1 at end-of-file (every writer gone) or error. */
-int tu_pipe_read(intptr_t h, void *buf, size_t n);
-/* Closes one end. */
-void tu_pipe_close(intptr_t h);
-
 /* This test program started again, with a report pipe from it. */
 struct tu_child {
 	struct rf_os_child os; /* rf_os_child_wait / _kill / _exit_code on it */

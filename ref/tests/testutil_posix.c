@@ -1,6 +1,6 @@
 /* The tests' platform seam on POSIX (Linux): what only a test asks of the OS
- * and rf_os.h does not offer — CPU affinity, raw segment mappings, report
- * pipes, zombies, SIGTERM and SIGCHLD, the child subreaper. */
+ * and rf_os.h does not offer — CPU affinity, raw segment mappings,
+ * zombies, SIGTERM and SIGCHLD, the child subreaper. */
 #include "testutil.h"
 
 #include <errno.h>
@@ -105,55 +105,6 @@ void tu_segment_unmap(struct tu_map *m)
 		close((int)(intptr_t)m->os);
 	}
 	memset(m, 0, sizeof *m);
-}
-
-/* ---- report pipes ------------------------------------------------------------------ */
-
-int tu_pipe_open(intptr_t *read_end, intptr_t *write_end)
-{
-	/* Both close-on-exec: rf_os_child_start opens `inherit` to its child
-	 * only, so no other child holds the pipe open. */
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return -1;
-	*read_end = fds[0];
-	*write_end = fds[1];
-	return 0;
-}
-
-int tu_pipe_write(intptr_t h, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n > 0) {
-		ssize_t k = write((int)h, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-int tu_pipe_read(intptr_t h, void *buf, size_t n)
-{
-	char *p = buf;
-	while (n > 0) {
-		ssize_t k = read((int)h, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-void tu_pipe_close(intptr_t h)
-{
-	close((int)h);
 }
 
 /* ---- signals and descendants ----------------------------------------------------------- */

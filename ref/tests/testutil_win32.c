@@ -1,5 +1,5 @@
 /* The tests' platform seam on Windows: what only a test asks of the OS and
- * rf_os.h does not offer — CPU affinity, raw segment mappings, report pipes.
+ * rf_os.h does not offer — CPU affinity, raw segment mappings.
  * SIGTERM, SIGCHLD and zombies do not exist here. */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
@@ -114,51 +114,6 @@ void tu_segment_unmap(struct tu_map *m)
 	if (m->os)
 		CloseHandle(m->os);
 	memset(m, 0, sizeof *m);
-}
-
-/* ---- report pipes ------------------------------------------------------------------ */
-
-int tu_pipe_open(intptr_t *read_end, intptr_t *write_end)
-{
-	/* Not inheritable: rf_os_child_start makes `inherit` inheritable for
-	 * the child it starts, and the read end stays ours alone. */
-	HANDLE rd, wr;
-	if (!CreatePipe(&rd, &wr, NULL, 0))
-		return -1;
-	*read_end = (intptr_t)rd;
-	*write_end = (intptr_t)wr;
-	return 0;
-}
-
-int tu_pipe_write(intptr_t h, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n > 0) {
-		DWORD done = 0;
-		if (!WriteFile((HANDLE)h, p, (DWORD)n, &done, NULL) || done == 0)
-			return -1;
-		p += done;
-		n -= done;
-	}
-	return 0;
-}
-
-int tu_pipe_read(intptr_t h, void *buf, size_t n)
-{
-	char *p = buf;
-	while (n > 0) {
-		DWORD got = 0;
-		if (!ReadFile((HANDLE)h, p, (DWORD)n, &got, NULL) || got == 0)
-			return -1;
-		p += got;
-		n -= got;
-	}
-	return 0;
-}
-
-void tu_pipe_close(intptr_t h)
-{
-	CloseHandle((HANDLE)h);
 }
 
 /* ---- signals and descendants ----------------------------------------------------------- */
