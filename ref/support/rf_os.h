@@ -6,7 +6,8 @@
  *
  * Not installed and not part of the public API: it is compiled into the
  * library (ref/CMakeLists.txt) and linked by the project's own programs.
- * One implementation per platform: os_posix.c, os_win32.c. */
+ * One implementation per platform: os_posix.c, os_win32.c; what follows
+ * from those alone is os.c. */
 #ifndef RF_OS_H
 #define RF_OS_H
 
