@@ -5,14 +5,6 @@
 
 #include "rf_os.h"
 
-int64_t rf_os_deadline(int64_t timeout_ns)
-{
-	if (timeout_ns <= 0)
-		return timeout_ns;
-	int64_t now = rf_os_now_ns();
-	return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-}
-
 uint64_t rf_os_random64(void)
 {
 	static _Atomic uint64_t counter;

@@ -27,7 +27,13 @@ int64_t rf_os_now_ns(void);
 void rf_os_sleep_ns(int64_t ns);
 /* Absolute deadline for a relative timeout: <= 0 stays as it is (a poll),
  * and a sum past INT64_MAX saturates to INT64_MAX (forever). */
-int64_t rf_os_deadline(int64_t timeout_ns);
+static inline int64_t rf_os_deadline(int64_t timeout_ns)
+{
+	if (timeout_ns <= 0)
+		return timeout_ns;
+	int64_t now = rf_os_now_ns();
+	return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+}
 
 /* --- processes and CPUs -------------------------------------------------------- */
 
