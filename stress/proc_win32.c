@@ -111,6 +111,9 @@ int proc_child_start(const struct soak_opts *o, uint32_t t, struct proc_child *c
 	if (!argv)
 		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
 	bool ok = argv && rf_os_child_start(&how, &c->os) == 0;
+	if (c->os.restarts)
+		fprintf(stderr, "rf-soak: CreateProcessW: the child died while starting, started "
+			"again %d time(s)\n", c->os.restarts);
 	if (!ok)
 		win_error("CreateProcessW");
 	free(argv);

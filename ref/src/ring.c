@@ -52,12 +52,18 @@ static int space_for(struct rf_world *w, void *arg)
 	return end <= w->free_until || end <= refresh_free_until(w);
 }
 
+/* Bytes of padding a record of `total` bytes needs first, to not wrap. */
+static uint32_t pad_before(const struct rf_world *w, uint32_t total)
+{
+	uint32_t room = w->capacity - (uint32_t)(w->leading & (w->capacity - 1));
+	return total > room ? room : 0;
+}
+
 /* Whether a record of len bytes fits now, by the cached reader positions. */
 static bool fits(const struct rf_world *w, uint32_t len)
 {
 	uint32_t total = rec_bytes(len);
-	uint32_t room = w->capacity - (uint32_t)(w->leading & (w->capacity - 1));
-	return w->leading + (total > room ? room : 0) + total <= w->free_until;
+	return w->leading + pad_before(w, total) + total <= w->free_until;
 }
 
 int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *payload,
@@ -65,8 +71,7 @@ int rf_ring_write(struct rf_world *w, uint16_t dest, uint16_t type, const void *
 {
 	uint64_t mask = w->capacity - 1;
 	uint32_t total = rec_bytes(len);
-	uint32_t room = w->capacity - (uint32_t)(w->leading & mask);
-	uint32_t pad = total > room ? room : 0;
+	uint32_t pad = pad_before(w, total);
 	uint64_t end = w->leading + pad + total;
 	if (!space_for(w, &end)) {
 		if (deadline_ns == RF_NONBLOCK)

@@ -94,7 +94,12 @@ int rf_os_spawn_worker(struct rf_world *w, uint32_t index, const char *program, 
 				  .die_with_us = true,
 				  .job = s->job};
 	struct rf_os_child c;
-	if (rf_os_child_start(&how, &c) != 0)
+	int rc = rf_os_child_start(&how, &c);
+	if (c.restarts)
+		rf_log(RF_LOG_WARN, "CreateProcessW of worker %u: the child died while starting "
+		       "(error %lu), started again %d time(s)", index,
+		       (unsigned long)ERROR_INTERNAL_ERROR, c.restarts);
+	if (rc != 0)
 		return win_fail("CreateProcessW");
 	s->proc[index] = c.handle;
 	s->pid[index] = (DWORD)c.pid;

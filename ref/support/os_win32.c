@@ -284,8 +284,7 @@ int rf_os_child_start(const struct rf_os_start *how, struct rf_os_child *c)
 		ok = create_in_job(job, app, cmd, env, &pi);
 		if (ok || GetLastError() != ERROR_INTERNAL_ERROR)
 			break;
-		fprintf(stderr, "CreateProcessW: the child died while starting (error %lu), "
-			"attempt %d of 3\n", (unsigned long)ERROR_INTERNAL_ERROR, attempt);
+		c->restarts++;
 	}
 	DWORD err = GetLastError();
 	free(app);

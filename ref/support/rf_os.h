@@ -89,6 +89,8 @@ struct rf_os_child {
 	void *handle; /* Windows: the process handle; NULL elsewhere */
 	bool reaped;
 	int status;   /* once reaped: exit status (POSIX wait status) or exit code */
+	int restarts; /* Windows: starts retried because the child died while
+		       * starting (wine, rarely): the caller may say so */
 };
 
 /* How to start one. */
