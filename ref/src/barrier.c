@@ -1,15 +1,27 @@
 /* rf_barrier (SPEC §4): argument checks, the entry every transport publishes,
- * and the table that chooses the transport once per world. A transport is a
- * row of the table (struct rf_barrier_ops, barrier_impl.h); it knows nothing
- * of its siblings, and the ring knows nothing of any of them. */
+ * and the table that chooses the transport and algorithm once per world. An
+ * algorithm is a row of the table (struct rf_barrier_ops, barrier_impl.h);
+ * it knows nothing of its siblings, and the ring knows nothing of any of them. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "barrier_impl.h"
 
-static const struct rf_barrier_ops *const table[] = {
-	[RF_TRANSPORT_SHM] = &rf_barrier_shm_ops,
-	[RF_TRANSPORT_COORDINATOR] = &rf_barrier_coordinator_ops,
+#define NALGORITHMS 4
+
+/* [transport][algorithm]; NULL: that transport cannot complete rounds so. */
+static const struct rf_barrier_ops *const table[][NALGORITHMS] = {
+	[RF_TRANSPORT_SHM] = {[RF_ALGO_CENTRAL] = &rf_barrier_shm_ops,
+			      [RF_ALGO_DISSEMINATION] = &rf_barrier_dissemination_ops,
+			      [RF_ALGO_TREE] = &rf_barrier_tree_ops},
+	[RF_TRANSPORT_COORDINATOR] = {[RF_ALGO_CENTRAL] = &rf_barrier_coordinator_ops},
+};
+
+static const char *const algorithm_names[NALGORITHMS] = {
+	[RF_ALGO_AUTO] = "auto",
+	[RF_ALGO_CENTRAL] = "central",
+	[RF_ALGO_DISSEMINATION] = "dissemination",
+	[RF_ALGO_TREE] = "tree",
 };
 
 static const char *const transport_names[] = {
@@ -19,11 +31,46 @@ static const char *const transport_names[] = {
 
 #define NTRANSPORTS (sizeof table / sizeof table[0])
 
+
+static const struct rf_barrier_ops *row(uint32_t transport, uint32_t algorithm)
+{
+	return transport < NTRANSPORTS && algorithm < NALGORITHMS ? table[transport][algorithm]
+								   : NULL;
+}
+
+/* AUTO: the rule the benchmarks justify (README, "Choosing an algorithm"). */
+static enum rf_algorithm resolve(uint32_t transport, uint32_t nprocs)
+{
+	(void)nprocs;
+	if (transport != RF_TRANSPORT_SHM)
+		return RF_ALGO_CENTRAL;
+	return RF_ALGO_CENTRAL;
+}
+
+bool rf_barrier_plan(struct rf_seg_header *h, enum rf_algorithm requested)
+{
+	uint32_t a = requested == RF_ALGO_AUTO ? resolve(h->transport, h->nprocs)
+					       : (uint32_t)requested;
+	const struct rf_barrier_ops *ops = row(h->transport, a);
+	if (!ops || h->nprocs < 2 || h->nprocs > RF_MAX_PROCS)
+		return false;
+	h->algorithm = a;
+	h->barrier_bytes = ops->shared_bytes ? ops->shared_bytes(h->nprocs) : 0;
+	return true;
+}
+
+bool rf_barrier_plan_valid(const struct rf_seg_header *h)
+{
+	struct rf_seg_header want = *h;
+	return rf_barrier_plan(&want, (enum rf_algorithm)h->algorithm) &&
+	       want.barrier_bytes == h->barrier_bytes && h->algorithm != RF_ALGO_AUTO;
+}
+
 int rf_barrier_init(struct rf_world *w)
 {
-	if ((unsigned)w->transport >= NTRANSPORTS)
+	const struct rf_barrier_ops *ops = row(w->transport, w->algorithm);
+	if (!ops)
 		return RF_EINVAL;
-	const struct rf_barrier_ops *ops = table[w->transport];
 	w->barrier_ops = ops;
 	w->hooks = (struct rf_ring_hooks){.library_record = ops->on_record,
 					  .received = ops->on_received,
@@ -89,6 +136,21 @@ int rf_transport_parse(const char *name, enum rf_transport *out)
 	for (unsigned t = 0; name && t < NTRANSPORTS; t++)
 		if (strcmp(name, transport_names[t]) == 0) {
 			*out = (enum rf_transport)t;
+			return 0;
+		}
+	return RF_EINVAL;
+}
+
+const char *rf_algorithm_name(enum rf_algorithm a)
+{
+	return (unsigned)a < NALGORITHMS ? algorithm_names[a] : "?";
+}
+
+int rf_algorithm_parse(const char *name, enum rf_algorithm *out)
+{
+	for (unsigned a = 0; name && a < NALGORITHMS; a++)
+		if (strcmp(name, algorithm_names[a]) == 0) {
+			*out = (enum rf_algorithm)a;
 			return 0;
 		}
 	return RF_EINVAL;

@@ -11,6 +11,8 @@
 #include "internal.h"
 
 struct rf_barrier_ops {
+	/* Bytes of the segment's barrier area for P participants (may be NULL: none). */
+	size_t (*shared_bytes)(uint32_t nprocs);
 	/* Allocates w->barrier; called for every handle, before any record. */
 	int (*init)(struct rf_world *w);
 	/* Frees it (w->barrier may be NULL after a failed init). */
@@ -31,6 +33,8 @@ struct rf_barrier_ops {
 
 extern const struct rf_barrier_ops rf_barrier_shm_ops;
 extern const struct rf_barrier_ops rf_barrier_coordinator_ops;
+extern const struct rf_barrier_ops rf_barrier_dissemination_ops;
+extern const struct rf_barrier_ops rf_barrier_tree_ops;
 
 /* --- round.c: what every transport shares ---------------------------------------- */
 
@@ -48,6 +52,20 @@ bool rf_round_fenced(enum rf_mode mode);
  * ring (its slowest reader) instead of stopping at the first shortfall. */
 bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t *entry,
 			  const uint8_t *need, bool running_only, struct rf_handshake_row *rows);
+/* Writer-side fence share (the dissemination and tree rows): every reader of
+ * our own ring has received (processed) up to our entry position E_p. When
+ * each participant holds its own share before it arrives, a completed
+ * rendezvous is a completed fence: no second phase. */
+bool rf_round_own_ring_fenced(struct rf_world *w, enum rf_mode mode);
+/* on_received hook of those rows: a writer that sleeps until its readers'
+ * `received` reaches E_p is woken before a (maybe slow) handler runs. */
+void rf_round_wake_writer(struct rf_world *w, uint32_t ring, bool to_handler);
+/* A round's status from the OR of every participant's 1 << mode: 0 when one
+ * mode was used, RF_EMODE when several. */
+int32_t rf_round_modes_status(uint32_t modes);
+/* One participant per round (the algorithm says which) counts the round
+ * and publishes completed_rounds = R for snapshots. */
+void rf_round_completed(struct rf_world *w, uint64_t R, enum rf_mode mode);
 /* Counts a completed round in the shared per-mode statistics (handshake:
  * its completion waited wait_ns for the fence). */
 void rf_round_stats(struct rf_world *w, enum rf_mode mode, bool handshake, int64_t wait_ns);

@@ -8,6 +8,7 @@
  *   rf_seg_part[P]     per participant: barrier entry, state, doorbell
  *   rf_seg_ring[P]     per ring: the writer's leading position
  *   rf_seg_progress[P*P] per (ring p, reader q): received, processed
+ *   barrier area       the algorithm's own words (barrier_*.c), if any
  *   data[P][capacity]  ring bytes
  *   user[user_bytes]   the user area (rf_world_user)
  */
@@ -55,11 +56,13 @@ struct rf_seg_header {
 	uint32_t max_record;
 	uint32_t cacheline;
 	uint32_t transport;
+	uint32_t algorithm; /* enum rf_algorithm, never AUTO (resolved at create) */
+	uint32_t barrier_bytes; /* size of the algorithm's area */
 	int32_t spin;
 	int64_t creator_pid;
 	uint64_t segment_bytes;
 	uint64_t user_bytes;
-	uint64_t off_control, off_parts, off_rings, off_progress, off_data, off_user;
+	uint64_t off_control, off_parts, off_rings, off_progress, off_barrier, off_data, off_user;
 	uint64_t checksum; /* FNV-1a of every field above */
 };
 
@@ -145,6 +148,8 @@ struct rf_world {
 
 	uint32_t nprocs, self, capacity, max_record;
 	enum rf_transport transport;
+	enum rf_algorithm algorithm;
+	uint8_t *barrier_area; /* the algorithm's words in the segment */
 	bool creator;
 	bool named; /* the segment's name still exists */
 
@@ -276,6 +281,11 @@ int rf_barrier_init(struct rf_world *w);
 void rf_barrier_fini(struct rf_world *w);
 /* Sets up the shared barrier words of a new segment (creator only). */
 void rf_barrier_segment_init(struct rf_world *w);
+/* Create: fills h->algorithm (AUTO resolved from P and the CPUs) and
+ * h->barrier_bytes; false when the transport cannot run that algorithm. */
+bool rf_barrier_plan(struct rf_seg_header *h, enum rf_algorithm requested);
+/* Attach: whether h's algorithm and area size are ones this build would plan. */
+bool rf_barrier_plan_valid(const struct rf_seg_header *h);
 
 /* placement.c <-> placement_*.c: a loaded topology seen as a table of its
  * PUs, one rf_binding each (OS index; logical core, L3 and package, -1 if

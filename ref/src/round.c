@@ -23,6 +23,33 @@ bool rf_round_fenced(enum rf_mode mode)
 #endif
 }
 
+/* The lowest progress (received, or processed for the processing fence) of
+ * any reader q != p of ring p, and that reader; UINT64_MAX when no reader
+ * counts. running_only skips readers not RUNNING. */
+static uint64_t ring_low(struct rf_world *w, uint32_t p, bool processed, bool running_only,
+			 uint32_t *slowest)
+{
+	uint64_t low = UINT64_MAX;
+	*slowest = p;
+	for (uint32_t q = 0; q < w->nprocs; q++) {
+		/* acquire: pairs with attach's release of RUNNING */
+		if (q == p || (running_only && atomic_load_explicit(&w->part[q].state,
+								    memory_order_acquire) !=
+							       RF_PART_RUNNING))
+			continue;
+		const struct rf_seg_progress *pr = rf_progress(w, p, q);
+		/* acquire: what the reader did before it moved its counter (for
+		 * processed: the handler's effects) is ours to publish */
+		uint64_t v = atomic_load_explicit(processed ? &pr->processed : &pr->received,
+						  memory_order_acquire);
+		if (v < low) {
+			low = v;
+			*slowest = q;
+		}
+	}
+	return low;
+}
+
 bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t *entry,
 			  const uint8_t *need, bool running_only, struct rf_handshake_row *rows)
 {
@@ -33,24 +60,8 @@ bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t 
 		uint64_t E = entry ? entry[p]
 				   : atomic_load_explicit(&w->part[p].entry_target,
 							  memory_order_relaxed);
-		uint64_t low = UINT64_MAX;
-		uint32_t slowest = p;
-		for (uint32_t q = 0; q < w->nprocs; q++) {
-			/* acquire: pairs with attach's release of RUNNING */
-			if (q == p || (running_only && atomic_load_explicit(&w->part[q].state,
-									    memory_order_acquire) !=
-								       RF_PART_RUNNING))
-				continue;
-			const struct rf_seg_progress *pr = rf_progress(w, p, q);
-			/* acquire: what the reader did before it moved its counter
-			 * (for processed: the handler's effects) is ours to publish */
-			uint64_t v = atomic_load_explicit(processed ? &pr->processed : &pr->received,
-							  memory_order_acquire);
-			if (v < low) {
-				low = v;
-				slowest = q;
-			}
-		}
+		uint32_t slowest;
+		uint64_t low = ring_low(w, p, processed, running_only, &slowest);
 		bool needed = !need || need[p];
 		if (rows)
 			rows[p] = (struct rf_handshake_row){.participant = p,
@@ -65,6 +76,31 @@ bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t 
 		}
 	}
 	return ok;
+}
+
+bool rf_round_own_ring_fenced(struct rf_world *w, enum rf_mode mode)
+{
+	uint32_t slowest;
+	/* w->leading is our E_p: nothing is written between entry and return */
+	return ring_low(w, w->self, mode == RF_PROCESSING_FENCE, false, &slowest) >= w->leading;
+}
+
+void rf_round_wake_writer(struct rf_world *w, uint32_t ring, bool to_handler)
+{
+	if (to_handler)
+		rf_wake(w, ring);
+}
+
+int32_t rf_round_modes_status(uint32_t modes)
+{
+	return modes & (modes - 1) ? RF_EMODE : 0;
+}
+
+void rf_round_completed(struct rf_world *w, uint64_t R, enum rf_mode mode)
+{
+	rf_round_stats(w, mode, false, 0);
+	/* release: a snapshot that sees R sees the statistics */
+	atomic_store_explicit(&w->ctl->completed_rounds, R, memory_order_release);
 }
 
 void rf_round_stats(struct rf_world *w, enum rf_mode mode, bool handshake, int64_t wait_ns)

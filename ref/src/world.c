@@ -30,8 +30,8 @@ static bool layout(struct rf_seg_header *h)
 	uint32_t P = h->nprocs, cap = h->ring_capacity;
 	size_t rec_max = sizeof(struct rf_rec_hdr) + align_up(h->max_record, RF_REC_ALIGN);
 	if (P < 2 || P > RF_MAX_PROCS || cap == 0 || (cap & (cap - 1)) != 0 || cap > (1u << 30) ||
-	    h->max_record > (1u << 24) || cap < 2 * rec_max || h->transport > RF_TRANSPORT_COORDINATOR ||
-	    h->user_bytes > (1ull << 30))
+	    h->max_record > (1u << 24) || cap < 2 * rec_max || h->user_bytes > (1ull << 30) ||
+	    !rf_barrier_plan_valid(h))
 		return false;
 	size_t off = align_up(sizeof(struct rf_seg_header), RF_CACHELINE);
 	h->off_control = off;
@@ -42,6 +42,8 @@ static bool layout(struct rf_seg_header *h)
 	off += (size_t)P * sizeof(struct rf_seg_ring);
 	h->off_progress = off;
 	off += (size_t)P * P * sizeof(struct rf_seg_progress);
+	h->off_barrier = off;
+	off += align_up(h->barrier_bytes, RF_CACHELINE);
 	h->off_data = align_up(off, 4096);
 	h->off_user = h->off_data + (uint64_t)P * cap;
 	/* Whole pages: a mapping is pages anyway, and Windows can tell an
@@ -88,6 +90,8 @@ static int setup_handle(struct rf_world *w, uint8_t *base, size_t size, uint32_t
 	w->capacity = h->ring_capacity;
 	w->max_record = h->max_record;
 	w->transport = (enum rf_transport)h->transport;
+	w->algorithm = (enum rf_algorithm)h->algorithm;
+	w->barrier_area = base + h->off_barrier;
 	rf_wait_tune(w);
 	w->light_wake = rf_os_fence_register();
 	w->rx = calloc(w->nprocs, sizeof *w->rx);
@@ -156,6 +160,8 @@ int rf_world_create(const char *name, const struct rf_world_params *params, rf_w
 	h.cacheline = RF_CACHELINE;
 	h.transport = params->transport;
 	h.spin = params->spin;
+	if (!rf_barrier_plan(&h, params->algorithm))
+		return RF_EINVAL;
 	h.user_bytes = params->user_bytes;
 	h.creator_pid = rf_os_pid();
 	if (!layout(&h))
@@ -339,6 +345,11 @@ void *rf_world_user(const rf_world *w, size_t *bytes)
 	if (bytes)
 		*bytes = w->hdr->user_bytes;
 	return w->hdr->user_bytes ? w->base + w->hdr->off_user : NULL;
+}
+
+enum rf_algorithm rf_world_algorithm(const rf_world *w)
+{
+	return w->algorithm;
 }
 
 bool rf_world_oversubscribed(const rf_world *w)

@@ -154,11 +154,17 @@ void tu_child_close(struct tu_child *c)
 /* ---- worlds -------------------------------------------------------------------- */
 
 enum rf_transport tu_transport = RF_TRANSPORT_SHM;
+enum rf_algorithm tu_algorithm = RF_ALGO_AUTO;
 
 void tu_transport_arg(const char *s)
 {
-	if (rf_transport_parse(s, &tu_transport) != 0) {
-		fprintf(stderr, "unknown transport %s (shm|coordinator)\n", s);
+	char t[32];
+	const char *dash = strchr(s, '-');
+	size_t n = dash ? (size_t)(dash - s) : strlen(s);
+	snprintf(t, sizeof t, "%.*s", (int)n, s);
+	if (rf_transport_parse(t, &tu_transport) != 0 ||
+	    (dash && rf_algorithm_parse(dash + 1, &tu_algorithm) != 0)) {
+		fprintf(stderr, "unknown transport %s (shm|coordinator, optionally -ALGORITHM)\n", s);
 		exit(2);
 	}
 }
@@ -169,6 +175,7 @@ rf_world *tu_launch(char **argv, uint32_t nprocs, uint32_t capacity, uint32_t ma
 	rf_launch_opts_default(&o);
 	o.params.nprocs = nprocs;
 	o.params.transport = tu_transport;
+	o.params.algorithm = tu_algorithm;
 	o.params.user_bytes = nprocs * 64; /* one line per participant for the tests' own notes */
 	if (capacity)
 		o.params.ring_capacity = capacity;

@@ -144,8 +144,10 @@ int tu_descendants_left(void *job);
 
 /* Transport of the worlds tu_launch creates (default shm). */
 extern enum rf_transport tu_transport;
+extern enum rf_algorithm tu_algorithm;
 
-/* Sets tu_transport from "shm" or "coordinator"; exits 2 on anything else. */
+/* Sets tu_transport (and tu_algorithm) from "shm", "coordinator" or
+ * "shm-ALGORITHM" (e.g. shm-tree); exits 2 on anything else. */
 void tu_transport_arg(const char *s);
 
 /* Launches P participants of this test program (argv is passed on to the

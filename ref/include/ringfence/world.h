@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define RF_ABI_VERSION 1u
+#define RF_ABI_VERSION 2u
 #define RF_MAX_PROCS 1024u
 #define RF_NAME_MAX 64u
 
@@ -37,11 +37,28 @@ const char *rf_transport_name(enum rf_transport t);
  * for NULL or a name this library does not know. */
 int rf_transport_parse(const char *name, enum rf_transport *out);
 
+/* How the shm transport completes a round (SPEC §4); every algorithm keeps
+ * the same contract for every mode. The coordinator transport has one way
+ * only (its coordinator is the centre) and accepts AUTO or CENTRAL. */
+enum rf_algorithm {
+	RF_ALGO_AUTO = 0,          /* chosen at create from P and the CPUs (README) */
+	RF_ALGO_CENTRAL = 1,       /* one shared counter of arrivals and drains */
+	RF_ALGO_DISSEMINATION = 2, /* ceil(log2 P) stages of pairwise signals */
+	RF_ALGO_TREE = 3,          /* a combining tree whose groups share a cache */
+};
+
+/* The algorithm's name as tools spell it ("auto", "central", "dissemination",
+ * "tree"); "?" for a value that names none. */
+const char *rf_algorithm_name(enum rf_algorithm a);
+/* Sets *out to the algorithm called `name`; 0, or RF_EINVAL (out untouched). */
+int rf_algorithm_parse(const char *name, enum rf_algorithm *out);
+
 struct rf_world_params {
 	uint32_t nprocs;        /* P >= 2 */
 	uint32_t ring_capacity; /* bytes per outbound ring, power of two; 0 = 64 KiB */
 	uint32_t max_record;    /* largest payload in bytes; 0 = 4096 */
 	enum rf_transport transport;
+	enum rf_algorithm algorithm; /* shm: how rounds complete; AUTO = by P and CPUs */
 	int32_t spin;           /* wait iterations before blocking; -1 = chosen from P and CPUs */
 	uint32_t user_bytes;    /* size of the user area (rf_world_user); 0 = none */
 };
@@ -106,6 +123,9 @@ int rf_world_binding(const rf_world *w, uint32_t p, struct rf_binding *out);
 /* The world's user area: user_bytes of zero-filled shared memory, cache-line
  * aligned, the same in every participant; the library never touches it. */
 void *rf_world_user(const rf_world *w, size_t *bytes);
+
+/* The barrier algorithm this world runs (never AUTO: the one AUTO chose). */
+enum rf_algorithm rf_world_algorithm(const rf_world *w);
 
 /* True when two participants were placed on the same PU. */
 bool rf_world_oversubscribed(const rf_world *w);
