@@ -42,6 +42,7 @@ struct rf_barrier_state {
 	uint32_t children;
 	uint64_t round;
 	enum rf_mode mode;
+	bool active;     /* inside enter(): delivery may advance the round */
 	bool fencing;      /* our own ring's fence share still to hold */
 	bool arrived;      /* our subtree's arrival is out */
 	uint32_t modes;
@@ -187,6 +188,16 @@ static int advance(struct rf_world *w, void *arg)
 	return 1;
 }
 
+/* Before a record goes to a handler, which may be slow: wake its writer (it
+ * may sleep until its readers reach E_p) and take our own round as far as it
+ * goes, so that peers whose signals we relay are not held by our handler. */
+static void on_received(struct rf_world *w, uint32_t ring, bool to_handler)
+{
+	rf_round_wake_writer(w, ring, to_handler);
+	if (to_handler && w->barrier->active)
+		advance(w, NULL);
+}
+
 static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
 		 int32_t *status)
 {
@@ -201,7 +212,9 @@ static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t dead
 	b->fencing = rf_round_fenced(mode);
 	b->arrived = false;
 	b->modes = 1u << mode;
+	b->active = true;
 	int rc = rf_ring_wait(w, advance, NULL, deadline_ns);
+	b->active = false;
 	if (rc)
 		return rc;
 	*status = rf_round_modes_status(b->modes);
@@ -227,5 +240,5 @@ const struct rf_barrier_ops rf_barrier_tree_ops = {
 	.init = init,
 	.fini = fini,
 	.enter = enter,
-	.on_received = rf_round_wake_writer,
+	.on_received = on_received,
 };

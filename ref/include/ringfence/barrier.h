@@ -16,9 +16,16 @@
  * after which the world is aborted (a partial round cannot be resumed).
  *
  * Transports (chosen per world, rf_world_params.transport):
- *   shm          arrivals, drains and completion are shared counters; every
- *                reader checks its own share of the fence and the last one
- *                to drain completes the round.
+ *   shm          the round lives in shared words of the segment, completed
+ *                by one of three algorithms (rf_world_params.algorithm):
+ *                central        one counter of arrivals and drains; every
+ *                               reader checks its own share of the fence
+ *                               and the last one to drain completes;
+ *                dissemination  ceil(log2 P) stages of pairwise signals;
+ *                tree           a combining tree whose groups share a cache,
+ *                               and one release word.
+ *                The last two hold the fence writer-side: a participant
+ *                arrives once every reader of its ring reached its E_p.
  *   coordinator  arrivals are records on each participant's ring to
  *                participant 0, which defers completion until every running
  *                reader of every ring has reached E_p (the remote-drain
