@@ -59,15 +59,26 @@ static void header_checks(void)
 		 RF_ECORRUPT);
 	CHECK_RC(attach_after_poke(name, offsetof(struct rf_seg_header, off_data), &magic, 8),
 		 RF_ECORRUPT);
-	/* A consistent header from a build with another cache-line size. */
-	{
-		struct rf_seg_header h = *(struct rf_seg_header *)((rf_world *)w0)->base;
-		h.cacheline = cl;
+	/* Consistent headers (checksum recomputed): from a build with another
+	 * cache-line size, and ones whose barrier algorithm is not one this
+	 * build would lay out so (unknown, AUTO unresolved, or its area size
+	 * changed): an attacher must not read that area as its own. */
+	struct rf_seg_header *live = (struct rf_seg_header *)((rf_world *)w0)->base;
+	for (int v = 0; v < 4; v++) {
+		struct rf_seg_header h = *live;
+		if (v == 0)
+			h.cacheline = cl;
+		else if (v == 1)
+			h.algorithm = 99;
+		else if (v == 2)
+			h.algorithm = RF_ALGO_AUTO;
+		else
+			h.barrier_bytes += 64;
 		uint64_t sum = 0xcbf29ce484222325ull;
 		for (size_t i = 0; i < offsetof(struct rf_seg_header, checksum); i++)
 			sum = (sum ^ ((uint8_t *)&h)[i]) * 0x100000001b3ull;
 		h.checksum = sum;
-		CHECK_RC(attach_after_poke(name, 0, &h, sizeof h), RF_EABI);
+		CHECK_RC(attach_after_poke(name, 0, &h, sizeof h), v == 0 ? RF_EABI : RF_ECORRUPT);
 	}
 	/* Untouched, it attaches; indices are checked; a slot is taken once. */
 	rf_world *w1, *w2;
@@ -144,6 +155,38 @@ static void argument_checks(void)
 	p = params(2);
 	CHECK_RC(rf_world_create("no-slash", &p, &w), RF_EINVAL);
 	CHECK_RC(rf_world_attach("/rf-does-not-exist", 1, &w), RF_ENOENT);
+
+	/* Algorithms: the coordinator has one; a value naming none is refused;
+	 * AUTO resolves to a named one that attachers see too. */
+	p = params(2);
+	p.transport = RF_TRANSPORT_COORDINATOR;
+	p.algorithm = RF_ALGO_TREE;
+	CHECK_RC(rf_world_create(NULL, &p, &w), RF_EINVAL);
+	p = params(2);
+	p.algorithm = (enum rf_algorithm)99;
+	CHECK_RC(rf_world_create(NULL, &p, &w), RF_EINVAL);
+	enum rf_algorithm parsed = RF_ALGO_AUTO;
+	CHECK_RC(rf_algorithm_parse("spiral", &parsed), RF_EINVAL);
+	CHECK(parsed == RF_ALGO_AUTO, "a failed parse wrote its result");
+	for (int a = RF_ALGO_AUTO; a <= RF_ALGO_TREE; a++) {
+		CHECK_OK(rf_algorithm_parse(rf_algorithm_name((enum rf_algorithm)a), &parsed));
+		CHECK(parsed == (enum rf_algorithm)a, "%s does not parse back",
+		      rf_algorithm_name((enum rf_algorithm)a));
+		p = params(3);
+		p.algorithm = (enum rf_algorithm)a;
+		rf_world *c, *at;
+		CHECK_OK(rf_world_create(NULL, &p, &c));
+		tu_unlink_at_exit(rf_world_name(c));
+		enum rf_algorithm got = rf_world_algorithm(c);
+		CHECK(got != RF_ALGO_AUTO && (a == RF_ALGO_AUTO || got == (enum rf_algorithm)a),
+		      "asked for %s, runs %s", rf_algorithm_name((enum rf_algorithm)a),
+		      rf_algorithm_name(got));
+		CHECK_OK(rf_world_attach(rf_world_name(c), 1, &at));
+		CHECK(rf_world_algorithm(at) == got, "an attacher runs %s, the creator %s",
+		      rf_algorithm_name(rf_world_algorithm(at)), rf_algorithm_name(got));
+		CHECK_OK(rf_world_close(at));
+		CHECK_OK(rf_world_close(c));
+	}
 
 	/* Unique names differ. */
 	char a[RF_NAME_MAX], b[RF_NAME_MAX];
