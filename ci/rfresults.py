@@ -204,6 +204,10 @@ class SoakResult:
         if doc.get("tool") == "rf-soak":  # one rf-soak --json file
             doc = {"runs": [doc], "totals": {}}
         self.runs = doc.get("runs", [])
+        # A run from before rf-soak --algorithm names none: the shm transport
+        # then had only the central counter, and the coordinator has no other.
+        for r in self.runs:
+            r.setdefault("algorithm", "central")
         self.totals = dict(doc.get("totals") or {})
         for k in ("rounds", "violations", "stalls", "misses", "rendezvous_rounds"):
             self.totals.setdefault(k, sum(r.get(k, 0) or 0 for r in self.runs))

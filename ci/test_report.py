@@ -95,8 +95,9 @@ def main():
               "oversubscribed rows are marked")
         check("| fixture-cpu-a | 5 | 5,151,000 | 0 | 0 | 53 / 796,600 (66.5 per million) | 21.4 |"
               in md, "soak totals row: rounds, violations, stalls, miss rate, release latency")
-        check("| 3 * | shm | delivery | kill-worker | 51,000 | 85 | 0 | 0 | - | 40 (0 failed) "
-              "| 21.40 / 21.40 |" in md, "soak run row of the kill-worker trials")
+        check("| 3 * | shm | central | delivery | kill-worker | 51,000 | 85 | 0 | 0 | - "
+              "| 40 (0 failed) | 21.40 / 21.40 |" in md,
+              "soak run row of the kill-worker trials (a file without algorithms: central)")
 
         check("| physical limit over repetitions | 237 ns to 243 ns |" in md
               and "moved by more than" not in md, "a steady physical limit is not flagged")
@@ -122,6 +123,7 @@ def main():
         doc["context"] = {"os": "Windows API of wine-8.0 on Fixture OS", "kernel": "Linux 6",
                           "runtime": "wine: an emulation, not native Windows",
                           "cpu_model": "Fixture CPU W", "num_cpus": 2}
+        doc["runs"][0]["algorithm"] = "tree"  # rf-soak --json names it since --algorithm
         wine = os.path.join(tmp, "soak-wine.json")
         with open(wine, "w") as f:
             json.dump(doc, f)
@@ -134,6 +136,7 @@ def main():
               "the platform table says wine is an emulation")
         check("| results | rf-bench | rf-soak only |" in md and "Fixture CPU W, 2 CPUs |" in md,
               "the soak-only column: what it has, its CPU")
+        check("| 2 | shm | tree | delivery | none |" in md, "a soak run row names its algorithm")
 
         # --- the default: newest file of each platform folder -----------------
         res = os.path.join(tmp, "results")

@@ -18,6 +18,10 @@ static const char usage[] =
 	"\n"
 	"  -p, --procs=N           participants, 2..1024 (default 4)\n"
 	"  -t, --transport=T       shm | coordinator (default shm)\n"
+	"  -a, --algorithm=A       auto | central | dissemination | tree: how the shm\n"
+	"                          barrier completes a round (default auto: the library\n"
+	"                          chooses; the summary names the one it ran); the\n"
+	"                          coordinator transport has one (auto or central)\n"
 	"  -m, --mode=M            rendezvous | delivery | processing | all (default all:\n"
 	"                          the three modes round by round)\n"
 	"  -r, --rounds=N          stop after N rounds (default 1000 unless --duration)\n"
@@ -116,6 +120,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 	static const struct option longs[] = {
 		{"procs", required_argument, NULL, 'p'},
 		{"transport", required_argument, NULL, 't'},
+		{"algorithm", required_argument, NULL, 'a'},
 		{"mode", required_argument, NULL, 'm'},
 		{"rounds", required_argument, NULL, 'r'},
 		{"duration", required_argument, NULL, 'd'},
@@ -139,6 +144,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 	memset(o, 0, sizeof *o);
 	o->procs = 4;
 	o->transport = RF_TRANSPORT_SHM;
+	o->algorithm = RF_ALGO_AUTO;
 	o->mode = MODE_ALL;
 	o->seed = (uint64_t)time(NULL) ^ ((uint64_t)rf_os_pid() << 32);
 	o->max_records = 16;
@@ -154,7 +160,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 	bool rounds_set = false;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:t:m:r:d:s:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:t:a:m:r:d:s:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->procs = (uint32_t)parse_u64("procs", optarg, 2, RF_MAX_PROCS); break;
 		case 't':
@@ -163,6 +169,15 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 				snprintf(why, sizeof why, "one of: %s %s", rf_transport_name(RF_TRANSPORT_SHM),
 					 rf_transport_name(RF_TRANSPORT_COORDINATOR));
 				bad("transport", optarg, why);
+			}
+			break;
+		case 'a':
+			if (rf_algorithm_parse(optarg, &o->algorithm) != 0) {
+				char why[96] = "one of:";
+				for (int a = RF_ALGO_AUTO; a <= RF_ALGO_TREE; a++)
+					snprintf(why + strlen(why), sizeof why - strlen(why), " %s",
+						 rf_algorithm_name((enum rf_algorithm)a));
+				bad("algorithm", optarg, why);
 			}
 			break;
 		case 'm': o->mode = pick("mode", optarg, mode_names, 4); break;
@@ -211,6 +226,15 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "rf-soak: unexpected argument '%s'\nTry 'rf-soak --help'.\n", argv[optind]);
+		exit(EXIT_USAGE);
+	}
+	/* Here rather than as rf_launch's RF_EINVAL (exit 5): the combination is
+	 * bad usage, and says so before any process starts. */
+	if (o->transport == RF_TRANSPORT_COORDINATOR && o->algorithm != RF_ALGO_AUTO &&
+	    o->algorithm != RF_ALGO_CENTRAL) {
+		fprintf(stderr, "rf-soak: --algorithm=%s needs --transport=shm: the coordinator transport "
+				"has one algorithm, %s\nTry 'rf-soak --help'.\n",
+			rf_algorithm_name(o->algorithm), rf_algorithm_name(RF_ALGO_CENTRAL));
 		exit(EXIT_USAGE);
 	}
 	if (!rounds_set && o->duration == 0)

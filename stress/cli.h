@@ -39,6 +39,7 @@ enum fault {
 struct soak_opts {
 	uint32_t procs;
 	enum rf_transport transport;
+	enum rf_algorithm algorithm; /* as asked; AUTO: the library chooses (report says which) */
 	int mode; /* enum rf_mode or MODE_ALL */
 	uint64_t rounds;      /* 0 = until --duration */
 	double duration;      /* seconds; 0 = until --rounds */

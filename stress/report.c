@@ -88,13 +88,20 @@ static const char *verdict(int code)
 	return "?";
 }
 
+/* The algorithm the worlds ran; what was asked if none started (then
+ * "auto" says the library never chose). */
+static const char *algorithm(const struct soak_opts *o, const struct soak_result *res)
+{
+	return rf_algorithm_name(res->algorithm != RF_ALGO_AUTO ? res->algorithm : o->algorithm);
+}
+
 static void summary(const struct soak_opts *o, struct soak_result *res)
 {
 	if (res->nlat)
 		qsort(res->lat_ms, res->nlat, sizeof *res->lat_ms, cmp_double);
 	res->peak_rss_kb = proc_peak_rss_kb();
-	printf("rf-soak: P=%u transport=%s mode=%s placement=%s fault=%s seed=%llu\n", o->procs,
-	       rf_transport_name(o->transport), cli_mode_name(o->mode),
+	printf("rf-soak: P=%u transport=%s algorithm=%s mode=%s placement=%s fault=%s seed=%llu\n",
+	       o->procs, rf_transport_name(o->transport), algorithm(o, res), cli_mode_name(o->mode),
 	       o->placement_text, cli_fault_name(o->fault), (unsigned long long)o->seed);
 	/* kill-coordinator: the rounds ran in participants that were killed */
 	if (o->fault != FAULT_KILL_COORDINATOR) {
@@ -128,8 +135,9 @@ static int write_json(const struct soak_opts *o, const struct soak_result *res)
 		return -1;
 	}
 	fprintf(f, "{\n  \"tool\": \"rf-soak\",\n  \"procs\": %u,\n  \"transport\": \"%s\",\n"
+		   "  \"algorithm\": \"%s\",\n"
 		   "  \"mode\": \"%s\",\n  \"fault\": \"%s\",\n  \"seed\": %llu,\n",
-		o->procs, rf_transport_name(o->transport),
+		o->procs, rf_transport_name(o->transport), algorithm(o, res),
 		cli_mode_name(o->mode), cli_fault_name(o->fault), (unsigned long long)o->seed);
 	/* the placement text passed rf_placement_parse: letters, digits, ',' and '-' */
 	fprintf(f, "  \"placement\": \"%s\",\n  \"binding\": \"%s\",\n  \"oversubscribed\": %s,\n",

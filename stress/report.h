@@ -20,6 +20,7 @@ struct soak_result {
 	int exit_code;
 	char binding[512];
 	bool oversubscribed;
+	enum rf_algorithm algorithm; /* the one the worlds ran; AUTO until one started */
 };
 
 /* Participant 0, after each round and at the end of a world started at

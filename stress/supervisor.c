@@ -25,7 +25,8 @@ int supervisor_victim(const struct soak_opts *o, uint32_t t, int report_fd)
 }
 
 /* One trial: returns the number of failed checks; *ms is when all were gone. */
-static int trial(const struct soak_opts *o, uint32_t t, uint64_t *rng, double *ms)
+static int trial(const struct soak_opts *o, uint32_t t, uint64_t *rng, double *ms,
+		 struct soak_result *res)
 {
 	struct proc_child c;
 	int started = proc_child_start(o, t, &c);
@@ -33,11 +34,12 @@ static int trial(const struct soak_opts *o, uint32_t t, uint64_t *rng, double *m
 		return 1;
 	if (started > 0) /* the forked child: participant 0, and nothing after it */
 		_Exit(supervisor_victim(o, t, c.victim_fd));
-	/* What world_participant0 reports: the P pids, then the segment name. */
+	/* What world_participant0 reports: the P pids, the segment name, the algorithm. */
 	long pids[RF_MAX_PROCS] = {0};
 	char name[RF_NAME_MAX] = "";
-	char buf[sizeof pids + sizeof name];
-	size_t want = o->procs * sizeof(long) + sizeof name;
+	uint32_t algo;
+	char buf[sizeof pids + sizeof name + sizeof algo];
+	size_t want = o->procs * sizeof(long) + sizeof name + sizeof algo;
 	size_t got = proc_child_read(&c, buf, want, 15000000000);
 	bool reported = got == want;
 	int failures = 0;
@@ -48,6 +50,8 @@ static int trial(const struct soak_opts *o, uint32_t t, uint64_t *rng, double *m
 		memcpy(pids, buf, o->procs * sizeof(long));
 		memcpy(name, buf + o->procs * sizeof(long), sizeof name);
 		name[sizeof name - 1] = '\0';
+		memcpy(&algo, buf + o->procs * sizeof(long) + sizeof name, sizeof algo);
+		res->algorithm = (enum rf_algorithm)algo;
 		/* somewhere in a round */
 		rf_os_sleep_ns((int64_t)(20 + rf_os_splitmix64(rng) % 300) * 1000000);
 	}
@@ -92,7 +96,7 @@ int supervisor_run(const struct soak_opts *o)
 	int64_t start = rf_os_now_ns();
 	for (uint32_t t = 1; cli_more_trials(o, t, start) && !interrupt_signal(); t++) {
 		double ms = 0;
-		int f = trial(o, t, &rng, &ms);
+		int f = trial(o, t, &rng, &ms, &res);
 		res.trials++;
 		res.trials_failed += f != 0;
 		report_add_latency(&res, ms);

@@ -30,6 +30,7 @@ static void launch_opts(const struct soak_opts *o, struct rf_launch_opts *lo)
 	rf_launch_opts_default(lo);
 	lo->params.nprocs = o->procs;
 	lo->params.transport = o->transport;
+	lo->params.algorithm = o->algorithm;
 	lo->params.max_record = o->size_max;
 	/* room for several of the largest records; the library's minimum is two */
 	uint32_t cap = 64 * 1024;
@@ -104,6 +105,7 @@ static void describe_binding(rf_world *w, struct soak_result *res)
 		n += (size_t)snprintf(res->binding + n, sizeof res->binding - n, "%s%d", p ? "," : "", b.pu);
 	}
 	res->oversubscribed = rf_world_oversubscribed(w);
+	res->algorithm = rf_world_algorithm(w);
 }
 
 int world_participant0(const struct soak_opts *o, struct soak_result *res, uint32_t trial,
@@ -135,9 +137,12 @@ int world_participant0(const struct soak_opts *o, struct soak_result *res, uint3
 	}
 	snprintf(name, sizeof name, "%s", rf_world_name(w));
 	if (report_fd >= 0) {
-		/* the P pids, then the name: what the supervisor checks after the kill */
+		/* the P pids, then the name: what the supervisor checks after the
+		 * kill; then the algorithm, which only the world knows (AUTO) */
+		uint32_t algo = (uint32_t)rf_world_algorithm(w);
 		ssize_t ignored = write(report_fd, pids, o->procs * sizeof(long));
 		ignored = write(report_fd, name, sizeof name);
+		ignored = write(report_fd, &algo, sizeof algo);
 		(void)ignored;
 		close(report_fd);
 	}

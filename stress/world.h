@@ -11,8 +11,9 @@
 
 /* Participant 0 of one world (kill trial `trial`, else 1): launches it,
  * runs the rounds, adds the world's counts to *res and checks that nothing
- * outlived it. With report_fd >= 0 it first writes the P pids (as long) and
- * the segment name (RF_NAME_MAX bytes) there once all run, then closes it.
+ * outlived it. With report_fd >= 0 it first writes the P pids (as long),
+ * the segment name (RF_NAME_MAX bytes) and the algorithm the world runs
+ * (uint32_t, enum rf_algorithm) there once all run, then closes it.
  * Returns the world's exit code. */
 int world_participant0(const struct soak_opts *o, struct soak_result *res, uint32_t trial,
 		       int report_fd);
