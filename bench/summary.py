@@ -47,7 +47,6 @@ def main():
     R = rr.BenchResult(sys.argv[1], doc)
     ctx = R.context
     gone = rr.absent_baselines(ctx)
-    no_pthread = "baseline/pthread_barrier" in gone
 
     def p50(name):
         b = R.benches.get(name)

@@ -480,4 +480,6 @@ def fence_grid(R):
                        procs=p["procs"], traffic=0) for m in ("delivery", "processing"))
         out[(p["algo"], p["procs"])] = (d / r if d and r else None, q / r if q and r else None)
     return out
-FENCE_TARGET = 1.2
+
+
+FENCE_TARGET = 1.2  # fenced / rendezvous of the same algorithm and P, K = 0
