@@ -28,11 +28,11 @@ void Label(benchmark::State& st, uint32_t P) {
     st.SetLabel("oversubscribed");
 }
 
-// One batch of a latency benchmark on world (t, P); `waits` adds the slowest
-// participant's mean wait in the barrier.
+// One batch of a latency benchmark on world (t, a, P); `waits` adds the
+// slowest participant's mean wait in the barrier.
 void Latency(benchmark::State& st, const std::string& name, rf_transport t, uint32_t P,
-             bench_cmd cmd, const Loop& loop, bool waits) {
-  rf_world* w = World(st, t, P);
+             bench_cmd cmd, const Loop& loop, bool waits, rf_algorithm a = RF_ALGO_AUTO) {
+  rf_world* w = World(st, t, a, P);
   if (!w) return;
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
   std::vector<int64_t> samples(n);
@@ -87,6 +87,30 @@ void Throughput(benchmark::State& st, const std::string& name, uint32_t size, ui
   Label(st, readers + 1);
 }
 
+// limit/stream: as Throughput, with the loop of limit.c instead of the ring.
+void Stream(benchmark::State& st, const std::string& name) {
+  rf_world* w = World(st, RF_TRANSPORT_SHM, 2);
+  if (!w) return;
+  const uint64_t n = static_cast<uint64_t>(st.max_iterations);
+  bench_cmd cmd{};
+  cmd.op = OP_STREAM;
+  cmd.iters = n;
+  bench_stream_reset(w);
+  if (!Start(st, cmd, name)) return;
+  int rc = 0;
+  int64_t elapsed = 0;
+  while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
+    rc = bench_stream(w, n, &elapsed);
+    st.SetIterationTime(static_cast<double>(elapsed) * 1e-9);
+  }
+  if (!Finish(st, rc, bench_stats{}, nullptr)) return;
+  // one record is one 64-byte cache line
+  st.counters["records_per_second"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
+  st.SetBytesProcessed(static_cast<int64_t>(n * 64));
+  Label(st, 2);
+}
+
 void PipePingpong(benchmark::State& st, const std::string& name) {
   CloseWorld();  // no world: only the two processes of the baseline run
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
@@ -109,22 +133,38 @@ void PipePingpong(benchmark::State& st, const std::string& name) {
 }
 
 #ifdef RF_BENCH_MPIEXEC
+// The helper's MPI_Get_library_version, asked once; empty when it failed.
+const std::string& MpiLibrary() {
+  static const std::string v = [] {
+    char buf[512];
+    return bench_mpi_version(RF_BENCH_MPI_HELPER, buf, sizeof buf) == 0 ? std::string(buf)
+                                                                        : std::string();
+  }();
+  return v;
+}
+
+bool MpiIsOpenMpi() { return MpiLibrary().rfind("Open MPI", 0) == 0; }
+
 void MpiBarrier(benchmark::State& st, const std::string& name, uint32_t P) {
   CloseWorld();  // the MPI job's P processes are all that run
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
   std::vector<int64_t> samples(n);
   std::string np = std::to_string(P), iters = std::to_string(n);
-  char* argv[] = {const_cast<char*>(RF_BENCH_MPIEXEC), const_cast<char*>("-n"), &np[0],
-                  const_cast<char*>(RF_BENCH_MPI_HELPER), &iters[0],
-                  &g_opts.placement_text[0], nullptr};
-  // Open MPI refuses root and oversubscription unless told; MPICH ignores these.
+  std::vector<char*> argv{const_cast<char*>(RF_BENCH_MPIEXEC), const_cast<char*>("-n"), &np[0]};
+  // Open MPI refuses more ranks than its slots unless told (MPICH has no such
+  // flag and no such refusal), and root unless told (MPICH ignores these).
+  // Its slots are cores, not PUs, so "more ranks than CPUs" is its count,
+  // not ours: the flag only lifts the refusal (Open MPI yields when idle only
+  // where it finds the node really oversubscribed).
+  if (MpiIsOpenMpi()) argv.push_back(const_cast<char*>("--oversubscribe"));
+  argv.insert(argv.end(), {const_cast<char*>(RF_BENCH_MPI_HELPER), &iters[0],
+                           &g_opts.placement_text[0], nullptr});
   setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
   setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
-  setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0);
   bench_watchdog(g_opts.watchdog_s, name.c_str());
   int rc = 0;
   while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
-    rc = bench_mpi_barrier(argv, n, samples.data());
+    rc = bench_mpi_barrier(argv.data(), n, samples.data());
     st.SetIterationTime(Seconds(samples));
   }
   bench_watchdog(0, nullptr);
@@ -146,7 +186,18 @@ void Add(const std::string& name, std::function<void(benchmark::State&)> fn) {
 
 }  // namespace
 
-void RegisterAll(const std::vector<rf_transport>& transports) {
+std::vector<rf_algorithm> BarrierAlgorithms(rf_transport t,
+                                            const std::vector<rf_algorithm>& algorithms) {
+  if (t == RF_TRANSPORT_SHM) return algorithms;
+  // the coordinator is the centre: one algorithm, named so, when the sweep
+  // has central or the library's choice
+  for (rf_algorithm a : algorithms)
+    if (a == RF_ALGO_CENTRAL || a == RF_ALGO_AUTO) return {RF_ALGO_CENTRAL};
+  return {};
+}
+
+void RegisterAll(const std::vector<rf_transport>& transports,
+                 const std::vector<rf_algorithm>& algorithms) {
   const Options& o = g_opts;
   Add("limit/cacheline_rtt", [](benchmark::State& st) {
     bench_cmd c{};
@@ -156,6 +207,7 @@ void RegisterAll(const std::vector<rf_transport>& transports) {
               return bench_cacheline(w, n, s);
             }, false);
   });
+  Add("limit/stream", [](benchmark::State& st) { Stream(st, "limit/stream"); });
   for (uint32_t size : o.sizes) {
     std::string name = "ring/pingpong/size:" + std::to_string(size);
     Add(name, [name, size](benchmark::State& st) {
@@ -175,24 +227,25 @@ void RegisterAll(const std::vector<rf_transport>& transports) {
       Add(name, [name, size, P](benchmark::State& st) { Throughput(st, name, size, P - 1); });
     }
   for (rf_transport t : transports)
-    for (uint32_t P : o.procs)
-      for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++)
-        for (uint32_t k : o.traffic) {
-          rf_mode mode = static_cast<rf_mode>(m);
-          std::string name = std::string("barrier/transport:") + rf_transport_name(t) +
-                             "/mode:" + rf_mode_name(mode) + "/procs:" + std::to_string(P) +
-                             "/traffic:" + std::to_string(k);
-          Add(name, [name, t, P, mode, k](benchmark::State& st) {
-            bench_cmd c{};
-            c.op = OP_BARRIER;
-            c.mode = mode;
-            c.traffic = k;
-            Latency(st, name, t, P, c,
-                    [mode, k](rf_world* w, uint64_t n, int64_t* s, bench_stats* own) {
-                      return bench_barrier(w, n, mode, k, s, own);
-                    }, true);
-          });
-        }
+    for (rf_algorithm a : BarrierAlgorithms(t, algorithms))
+      for (uint32_t P : o.procs)
+        for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++)
+          for (uint32_t k : o.traffic) {
+            rf_mode mode = static_cast<rf_mode>(m);
+            std::string name = std::string("barrier/transport:") + rf_transport_name(t) +
+                               "/algo:" + rf_algorithm_name(a) + "/mode:" + rf_mode_name(mode) +
+                               "/procs:" + std::to_string(P) + "/traffic:" + std::to_string(k);
+            Add(name, [name, t, a, P, mode, k](benchmark::State& st) {
+              bench_cmd c{};
+              c.op = OP_BARRIER;
+              c.mode = mode;
+              c.traffic = k;
+              Latency(st, name, t, P, c,
+                      [mode, k](rf_world* w, uint64_t n, int64_t* s, bench_stats* own) {
+                        return bench_barrier(w, n, mode, k, s, own);
+                      }, true, a);
+            });
+          }
   // Not registered where it does not exist (AbsentBaselines says so): a
   // substitute under its name would not measure what the name says.
   if (!bench_pthread_absent())
@@ -215,6 +268,15 @@ void RegisterAll(const std::vector<rf_transport>& transports) {
 #endif
   Add("baseline/pipe_pingpong",
       [](benchmark::State& st) { PipePingpong(st, "baseline/pipe_pingpong"); });
+}
+
+std::string MpiText() {
+#ifdef RF_BENCH_MPIEXEC
+  if (MpiLibrary().empty()) return "unknown (rf-bench-mpi version failed), " RF_BENCH_MPIEXEC;
+  return MpiLibrary() + ", " RF_BENCH_MPIEXEC;
+#else
+  return "none";
+#endif
 }
 
 std::string AbsentBaselines() {

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Checks an rf-bench JSON result: names, counters and context keys.
 
-  check_json.py [--self-test] [--expect-procs 2,3] FILE.json
-  check_json.py [--self-test] [--expect-procs 2,3] [--emulator=EMU ...] --run RF_BENCH
-                --out FILE.json -- ARGS...
+  check_json.py [--self-test] [--expect-procs 2,3 [--complete]] FILE.json
+  check_json.py [--self-test] [--expect-procs 2,3 [--complete]] [--emulator=EMU ...]
+                --run RF_BENCH --out FILE.json -- ARGS...
 
 With --run it first runs RF_BENCH ARGS writing JSON to FILE.json (through
 the emulator, e.g. wine, when given). Every row must be a known benchmark
@@ -13,7 +13,11 @@ before rf-bench had a key may lack it) and list the transports of the barrier
 rows. --expect-procs also
 requires one row of every family, and barrier and pthread rows at each listed
 P, except a baseline the context lists in baselines_absent (such a baseline
-must then have no row). --self-test then removes each required item in turn
+must then have no row). --complete (a default sweep, as ci/bench keeps) also
+requires baseline/mpi_barrier at each listed P unless the context lists it
+absent, and shm barrier rows of every algorithm the context lists at each
+listed P. Barrier names without /algo: (files from before) read as central.
+--self-test then removes each required item in turn
 from a copy and fails unless the check notices: the check can fail.
 """
 import argparse
@@ -29,22 +33,32 @@ import rfresults as rr  # noqa: E402
 
 CONTEXT_KEYS = ["rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology",
                 "compiler", "compiler_flags", "build_type", "placement", "binding",
-                "oversubscribed", "runtime", "baselines_absent"]
+                "oversubscribed", "runtime", "baselines_absent", "algorithms", "mpi"]
 LATENCY = ["p50", "p99", "p999", "max"]
 WAITS = LATENCY + ["slowest_wait_mean"]
 RATES = ["records_per_second", "bytes_per_second"]
-COUNTERS = {"limit": LATENCY, "pingpong": LATENCY, "throughput": RATES, "barrier": WAITS,
-            "pthread": WAITS, "pipe": LATENCY, "mpi": LATENCY}
-OPTIONAL = {"mpi"}  # only when an MPI was found at configure time
+COUNTERS = {"limit": LATENCY, "stream": RATES, "pingpong": LATENCY, "throughput": RATES,
+            "barrier": WAITS, "pthread": WAITS, "pipe": LATENCY, "mpi": LATENCY}
+OPTIONAL = {"mpi"}  # without --complete: a filtered run may leave it out
+
+
+def listed(ctx, key, default):
+    """The names of a context list such as "a,b (not available: c)"."""
+    return str(ctx.get(key, default)).split(" (")[0].split(",")
 
 
 def family(name, ctx):
     """The family of a row's name, its counters and parameters; None when the
-    name is no benchmark of rf-bench (or of a transport the run does not list)."""
+    name is no benchmark of rf-bench (or of a transport or shm algorithm the
+    run does not list; the coordinator's one algorithm is central)."""
     fam, params = rr.classify(rr.base_name(name))
-    if fam == "barrier" and (params["mode"] not in rr.MODES or params["transport"] not in
-                             str(ctx.get("transports", "")).split(",")):
-        fam = None
+    if fam == "barrier":
+        algos = listed(ctx, "algorithms", rr.OLD_ALGORITHM)
+        if (params["mode"] not in rr.MODES or params["transport"] not in listed(ctx, "transports", "")
+                or params["algo"] not in rr.ALGORITHMS
+                or (params["transport"] == "shm" and params["algo"] not in algos)
+                or (params["transport"] != "shm" and params["algo"] != "central")):
+            fam = None
     return fam, COUNTERS.get(fam), params
 
 
@@ -53,7 +67,7 @@ def predated(ctx):
     return [k for k in CONTEXT_KEYS if not str(ctx.get(k, "")).strip() and rr.predates(ctx, k)]
 
 
-def problems(doc, expect_procs):
+def problems(doc, expect_procs, complete=False):
     out = []
     ctx = doc.get("context", {})
     for k in CONTEXT_KEYS:
@@ -87,16 +101,22 @@ def problems(doc, expect_procs):
                 out.append("%s: missing counter %s" % (name, c))
         if r.get("run_type", "iteration") == "iteration":
             seen.add(fam)
-            if fam in ("barrier", "pthread"):
+            if fam in ("barrier", "pthread", "mpi"):
                 seen.add("%s:%s" % (fam, params["procs"]))
+            if fam == "barrier" and params["transport"] == "shm":
+                seen.add("shm/%s:%s" % (params["algo"], params["procs"]))
     if expect_procs:
         for fam, _ in rr.FAMILIES:
-            if fam not in OPTIONAL and fam not in gone and fam not in seen:
+            if (fam not in OPTIONAL or complete) and fam not in gone and fam not in seen:
                 out.append("no %s row" % fam)
         for p in expect_procs:
-            for fam in ("barrier", "pthread"):
+            for fam in ("barrier", "pthread") + (("mpi",) if complete else ()):
                 if fam not in gone and "%s:%s" % (fam, p) not in seen:
                     out.append("no %s row at procs:%s" % (fam, p))
+            if complete and "shm" in listed(ctx, "transports", ""):
+                for a in listed(ctx, "algorithms", rr.OLD_ALGORITHM):
+                    if "shm/%s:%s" % (a, p) not in seen:
+                        out.append("no shm barrier row of algorithm %s at procs:%s" % (a, p))
     return out
 
 
@@ -135,6 +155,7 @@ def main():
     ap.add_argument("--run")
     ap.add_argument("--out")
     ap.add_argument("--expect-procs", default="")
+    ap.add_argument("--complete", action="store_true")
     ap.add_argument("--self-test", action="store_true")
     ap.add_argument("--emulator", action="append", default=[])
     argv = sys.argv[1:]
@@ -149,13 +170,23 @@ def main():
     if a.run:
         cmd = a.emulator + [a.run] + run_args + ["--benchmark_out=" + path, "--benchmark_out_format=json"]
         print("check_json: running " + " ".join(cmd), flush=True)
-        rc = subprocess.run(cmd, timeout=120).returncode
+        try:
+            rc = subprocess.run(cmd, timeout=120).returncode
+        except (OSError, subprocess.TimeoutExpired) as e:
+            print("check_json: %s" % e)
+            return 1
         if rc != 0:
             print("check_json: rf-bench exited with %d" % rc)
             return 1
-    doc = rr.read(path)
+    try:
+        doc = rr.read(path)
+        if not isinstance(doc, dict) or not isinstance(doc.get("context", {}), dict):
+            raise ValueError("not an rf-bench result (no object with a context)")
+    except (OSError, ValueError) as e:
+        print("check_json: %s: %s" % (path, e), file=sys.stderr)
+        return 2
     expect = [p for p in a.expect_procs.split(",") if p]
-    bad = problems(doc, expect)
+    bad = problems(doc, expect, a.complete)
     for p in bad:
         print("check_json: " + p)
     if bad:
@@ -168,7 +199,7 @@ def main():
         n = 0
         for d, what in mutants(doc):
             n += 1
-            if not problems(d, expect):
+            if not problems(d, expect, a.complete):
                 print("check_json: self-test: not noticed: " + what)
                 return 1
         print("check_json: self-test: all %d mutations noticed" % n)

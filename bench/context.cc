@@ -44,7 +44,8 @@ std::string TimerText() {
 
 }  // namespace
 
-void AddContext(const std::vector<rf_transport>& transports, const std::string& skipped) {
+void AddContext(const std::vector<rf_transport>& transports, const std::string& skipped,
+                const std::vector<rf_algorithm>& algorithms, const std::string& skipped_algos) {
   benchmark::AddCustomContext("rf_version", RF_BENCH_VERSION);
   benchmark::AddCustomContext("rf_git_revision", RF_BENCH_GIT_REVISION);
   bench_host host;
@@ -82,7 +83,24 @@ void AddContext(const std::vector<rf_transport>& transports, const std::string& 
   for (rf_transport t : transports) tr += (tr.empty() ? "" : ",") + std::string(rf_transport_name(t));
   if (!skipped.empty()) tr += " (not available: " + skipped + ")";
   benchmark::AddCustomContext("transports", tr);
+  // the shm barrier algorithms of the rows (coordinator rows are central)
+  std::string al;
+  bool with_auto = false;
+  for (rf_algorithm a : algorithms) {
+    al += (al.empty() ? "" : ",") + std::string(rf_algorithm_name(a));
+    with_auto = with_auto || a == RF_ALGO_AUTO;
+  }
+  if (!skipped_algos.empty()) al += " (not available: " + skipped_algos + ")";
+  benchmark::AddCustomContext("algorithms", al);
+  if (with_auto) {  // what algo:auto rows ran: the library's choice per P
+    std::string choice;
+    for (uint32_t P : g_opts.procs)
+      choice += (choice.empty() ? "" : "; ") + std::string("procs:") + std::to_string(P) + " " +
+                rf_algorithm_name(AutoAlgorithm(RF_TRANSPORT_SHM, P));
+    benchmark::AddCustomContext("algorithm_auto", choice);
+  }
   benchmark::AddCustomContext("baselines_absent", AbsentBaselines());
+  benchmark::AddCustomContext("mpi", MpiText());
   benchmark::AddCustomContext("timer", TimerText());
 
   if (g_opts.placement.policy == RF_PLACE_NONE)

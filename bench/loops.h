@@ -27,7 +27,15 @@ extern "C" {
 
 enum bench_type { T_CMD = 1, T_STATS = 2, T_DATA = 3 };
 
-enum bench_op { OP_EXIT = 0, OP_CACHELINE, OP_PINGPONG, OP_THROUGHPUT, OP_BARRIER, OP_PTHREAD };
+enum bench_op {
+	OP_EXIT = 0,
+	OP_CACHELINE,
+	OP_PINGPONG,
+	OP_THROUGHPUT,
+	OP_BARRIER,
+	OP_PTHREAD,
+	OP_STREAM
+};
 
 /* What participant 0 tells its workers before each batch. */
 struct bench_cmd {
@@ -69,8 +77,13 @@ void bench_handler(void *ctx, const struct rf_record *rec);
  * timers, 100 with Windows' 10 MHz performance counter); 0 if unknown. */
 int64_t bench_clock_res_ns(void);
 
-/* Bytes of the world's user area the loops need: limit.c's cache line, then
- * (where it exists) the pthread barrier (pthread_*.c). */
+/* Bytes of the world's user area the loops need: limit.c's part first
+ * (BENCH_LIMIT_BYTES: the round trip's line, the stream's position line and
+ * its BENCH_STREAM_LINES lines), then (where it exists) the pthread barrier
+ * (pthread_*.c). */
+#define BENCH_STREAM_LINES 256u  /* limit/stream's ring: 16 KiB, within L1 */
+#define BENCH_STREAM_PUBLISH 32u /* the reader publishes its position every this many */
+#define BENCH_LIMIT_BYTES (64u * (2u + BENCH_STREAM_LINES))
 uint32_t bench_user_bytes(void);
 
 /* limit/cacheline_rtt: participants 0 and 1 bounce one cache line of the
@@ -78,6 +91,18 @@ uint32_t bench_user_bytes(void);
  * bench_cacheline_reset in participant 0 before the command is sent. */
 void bench_cacheline_reset(rf_world *w);
 int bench_cacheline(rf_world *w, uint64_t iters, int64_t *samples);
+
+/* limit/stream: participant 0 writes `iters` records of one 64-byte cache
+ * line each (a sequence stamp and 56 bytes) into a ring of
+ * BENCH_STREAM_LINES lines of the user area; participant 1 spins on each
+ * line's stamp in order, reads the line and publishes its position every
+ * BENCH_STREAM_PUBLISH lines, which is all the writer waits for when the
+ * ring is full. *elapsed_ns (participant 0) runs from the first write until
+ * the reader's position says it has read every line. No library call inside:
+ * the most records per second shared memory moves between these two PUs.
+ * Call bench_stream_reset in participant 0 before the command is sent. */
+void bench_stream_reset(rf_world *w);
+int bench_stream(rf_world *w, uint64_t iters, int64_t *elapsed_ns);
 
 /* ring/pingpong: participant 0 sends `size` bytes to 1, 1 sends them back. */
 int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples);
@@ -117,10 +142,15 @@ int bench_pipe_pingpong(const struct rf_binding pin[2], uint64_t iters, uint32_t
  * serves the baseline and returns the exit status for main. */
 int bench_pipe_init(int argc, char **argv);
 
-/* baseline/mpi_barrier: runs `mpiexec -n P helper iters placement` (argv
+/* baseline/mpi_barrier: runs `mpiexec -n P [--oversubscribe] helper iters placement` (argv
  * prepared by the caller, NULL-terminated) and reads rank 0's `iters`
  * samples from its stdout. The job dies with us (PR_SET_PDEATHSIG). */
 int bench_mpi_barrier(char *const *argv, uint64_t iters, int64_t *samples);
+
+/* Which MPI the helper is linked with: the first line of its
+ * MPI_Get_library_version ("Open MPI v4.1.4, package: ..."), asked of
+ * `helper version` (no mpiexec needed), NUL-terminated in buf. */
+int bench_mpi_version(const char *helper, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,8 @@ void PrintHelp() {
                "          [--rf_procs=<P>,...]            default: 2,3,4 and powers of two up to twice the PUs\n"
                "          [--rf_placement=compact|scatter|none|<PU list>]  default: compact\n"
                "          [--rf_transport=shm,coordinator]  default: both (unavailable ones are skipped)\n"
+               "          [--rf_algorithm=central,dissemination,tree,auto]  default: central,dissemination,tree\n"
+               "                                            shm barrier algorithms; auto = the library's choice\n"
                "          [--rf_sizes=<bytes>,...]          default: 8,64,1024,4096 (at most %u)\n"
                "          [--rf_traffic=<records>,...]      default: 0,1,16,256\n",
                BENCH_MAX_SIZE);
@@ -69,10 +71,24 @@ std::vector<uint32_t> DefaultProcs() {
   return p;
 }
 
+// Splits a comma-separated list (empty items kept, so that they are refused).
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at <= s.size()) {
+    size_t end = s.find(',', at);
+    if (end == std::string::npos) end = s.size();
+    out.push_back(s.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
 // Takes our --rf_* flags out of argv; fills rfb::g_opts.
 void ParseOwnFlags(int* argc, char** argv) {
   rfb::Options& o = rfb::g_opts;
   std::string transports = "shm,coordinator", placement = "compact";
+  std::string algorithms = "central,dissemination,tree";
   o.sizes = {8, 64, 1024, 4096};
   o.traffic = {0, 1, 16, 256};
   int kept = 1;
@@ -93,6 +109,8 @@ void ParseOwnFlags(int* argc, char** argv) {
       placement = v;
     else if ((v = val("--rf_transport")))
       transports = v;
+    else if ((v = val("--rf_algorithm")))
+      algorithms = v;
     else if ((v = val("--rf_sizes")))
       o.sizes = ParseList("--rf_sizes", v, 0, BENCH_MAX_SIZE);
     else if ((v = val("--rf_traffic")))
@@ -107,33 +125,38 @@ void ParseOwnFlags(int* argc, char** argv) {
     Usage("--rf_placement: compact, scatter, none or a PU list such as 0,2,4-7");
   char text[256];
   o.placement_text = rf_placement_format(&o.placement, text, sizeof text) == 0 ? text : placement;
-  size_t at = 0;
-  while (at <= transports.size()) {
-    size_t end = transports.find(',', at);
-    if (end == std::string::npos) end = transports.size();
-    std::string name = transports.substr(at, end - at);
+  for (const std::string& name : Split(transports)) {
     rf_transport t;
     if (rf_transport_parse(name.c_str(), &t) != 0) Usage("--rf_transport: shm and/or coordinator");
     o.transports.push_back(t);
-    at = end + 1;
+  }
+  for (const std::string& name : Split(algorithms)) {
+    rf_algorithm a;
+    if (rf_algorithm_parse(name.c_str(), &a) != 0)
+      Usage("--rf_algorithm: central, dissemination, tree and/or auto");
+    bool dup = false;
+    for (rf_algorithm b : o.algorithms) dup = dup || a == b;
+    if (!dup) o.algorithms.push_back(a);  // one set of rows per algorithm
   }
 }
 
-// A transport the library does not offer yet (RF_EINVAL from create) is
-// skipped with one line; its rows appear once the library has it.
-bool Available(rf_transport t) {
+// A transport or algorithm the library does not offer yet (RF_EINVAL from
+// create) is skipped with one line; its rows appear once the library has it.
+bool Available(rf_transport t, rf_algorithm a) {
   rf_world_params p;
   rf_world_params_default(&p);
   p.nprocs = 2;
   p.transport = t;
+  p.algorithm = a;
   rf_world* w = nullptr;
   int rc = rf_world_create(nullptr, &p, &w);
   if (rc == 0) {
     rf_world_close(w);
     return true;
   }
-  std::fprintf(stderr, "rf-bench: transport %s not available (rf_world_create: %s); its rows are skipped\n",
-               rf_transport_name(t), rf_strerror(rc));
+  std::fprintf(stderr, "rf-bench: %s %s not available (rf_world_create: %s); its rows are skipped\n",
+               a == RF_ALGO_AUTO ? "transport" : "algorithm",
+               a == RF_ALGO_AUTO ? rf_transport_name(t) : rf_algorithm_name(a), rf_strerror(rc));
   return false;
 }
 
@@ -151,13 +174,22 @@ int main(int argc, char** argv) {
   std::vector<rf_transport> transports;
   std::string skipped;
   for (rf_transport t : rfb::g_opts.transports) {
-    if (Available(t))
+    if (Available(t, RF_ALGO_AUTO))
       transports.push_back(t);
     else
       skipped += (skipped.empty() ? "" : ",") + std::string(rf_transport_name(t));
   }
-  rfb::AddContext(transports, skipped);
-  rfb::RegisterAll(transports);
+  // the shm transport's algorithms (the coordinator's one is central)
+  std::vector<rf_algorithm> algorithms;
+  std::string skipped_algos;
+  for (rf_algorithm a : rfb::g_opts.algorithms) {
+    if (a == RF_ALGO_AUTO || Available(RF_TRANSPORT_SHM, a))
+      algorithms.push_back(a);
+    else
+      skipped_algos += (skipped_algos.empty() ? "" : ",") + std::string(rf_algorithm_name(a));
+  }
+  rfb::AddContext(transports, skipped, algorithms, skipped_algos);
+  rfb::RegisterAll(transports, algorithms);
   benchmark::RunSpecifiedBenchmarks();
   rfb::CloseWorld();
   benchmark::Shutdown();

@@ -1,15 +1,22 @@
 /* baseline/mpi_barrier, rf-bench's side: one mpiexec job per batch (its
- * start-up is not timed; rank 0 times each MPI_Barrier itself). */
+ * start-up is not timed; rank 0 times each MPI_Barrier itself), and the
+ * helper asked which MPI it is linked with. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "loops.h"
 
-int bench_mpi_barrier(char *const *argv, uint64_t iters, int64_t *samples)
+/* Runs argv with its stdout into buf (len bytes at most; more is read and
+ * dropped so the job never blocks on a full pipe) until end-of-file, which
+ * comes when the job ends, however it ends; the watchdog bounds a job that
+ * hangs. The job dies with us (PR_SET_PDEATHSIG). *got = bytes in buf, or
+ * SIZE_MAX when the job wrote more than len. */
+static int run_job(char *const *argv, char *buf, size_t len, size_t *got)
 {
 	int fd[2];
 	if (pipe2(fd, O_CLOEXEC))
@@ -26,22 +33,49 @@ int bench_mpi_barrier(char *const *argv, uint64_t iters, int64_t *samples)
 	}
 	close(fd[1]);
 	int rc = pid < 0 ? RF_ESYS : 0;
-	/* end-of-file when the job ends, however it ends; the watchdog bounds
-	 * a job that hangs */
-	char *at = (char *)samples, *end = at + iters * sizeof *samples;
-	while (rc == 0 && at < end) {
-		ssize_t r = read(fd[0], at, (size_t)(end - at));
+	size_t at = 0;
+	bool over = false;
+	while (rc == 0) {
+		char drop[256];
+		bool room = at < len;
+		ssize_t r = read(fd[0], room ? buf + at : drop, room ? len - at : sizeof drop);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0)
+			rc = RF_ESYS;
 		if (r <= 0)
-			rc = RF_EWORKER;
+			break;
+		if (room)
+			at += (size_t)r;
 		else
-			at += r;
+			over = true;
 	}
 	close(fd[0]);
 	int status = 0;
 	if (pid > 0 && (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 			WEXITSTATUS(status) != 0))
 		rc = RF_EWORKER;
+	*got = over ? SIZE_MAX : at;
+	return rc;
+}
+
+int bench_mpi_barrier(char *const *argv, uint64_t iters, int64_t *samples)
+{
+	size_t want = iters * sizeof *samples, got = 0;
+	int rc = run_job(argv, (char *)samples, want, &got);
+	return rc ? rc : got == want ? 0 : RF_EWORKER;
+}
+
+int bench_mpi_version(const char *helper, char *buf, size_t len)
+{
+	char *argv[] = {(char *)helper, (char *)"version", NULL};
+	size_t got = 0;
+	if (len == 0)
+		return RF_EINVAL;
+	int rc = run_job(argv, buf, len - 1, &got);
+	if (rc == 0 && (got == 0 || got == SIZE_MAX))
+		rc = RF_EWORKER;
+	buf[rc == 0 ? got : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0'; /* its first line: MPICH says more */
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* rf-bench-mpi: the MPI_Barrier baseline, run by rf-bench under mpiexec.
  *
  *   rf-bench-mpi ITERS PLACEMENT
+ *   rf-bench-mpi version      which MPI this is (rf-bench's context), no mpiexec
  *
  * Every rank pins itself with the library's placement (the same plan
  * rf_launch applies to a world of this size), so the baseline runs where the
@@ -8,6 +9,7 @@
  * samples (int64 ns, native order) to stdout, where rf-bench reads them. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <mpi.h>
 #include <ringfence.h>
@@ -34,6 +36,13 @@ static int pin(const char *placement, int rank, int size)
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "version") == 0) {
+		/* one of the few calls allowed before MPI_Init */
+		char v[MPI_MAX_LIBRARY_VERSION_STRING];
+		int n = 0;
+		MPI_Get_library_version(v, &n);
+		return printf("%s\n", v) < 0;
+	}
 	MPI_Init(&argc, &argv);
 	int rank, size;
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -10,9 +10,9 @@ const char *bench_pthread_absent(void)
 	return NULL;
 }
 
-/* The pthread barrier lives after the cache line of limit.c. */
+/* The pthread barrier lives after limit.c's lines. */
 struct shared {
-	_Alignas(64) char line[64];
+	_Alignas(64) char limit[BENCH_LIMIT_BYTES];
 	_Alignas(64) pthread_barrier_t pb;
 };
 

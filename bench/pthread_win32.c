@@ -8,9 +8,9 @@
 
 #include "loops.h"
 
-/* The user area holds limit.c's cache line only. */
+/* The user area holds limit.c's lines only. */
 struct shared {
-	_Alignas(64) char line[64];
+	_Alignas(64) char limit[BENCH_LIMIT_BYTES];
 };
 
 uint32_t bench_user_bytes(void)

@@ -16,6 +16,7 @@ namespace {
 struct Current {
   rf_world* w = nullptr;
   rf_transport t = RF_TRANSPORT_SHM;
+  rf_algorithm a = RF_ALGO_AUTO;  // as requested
   uint32_t P = 0;
   uint64_t seq = 0;
   std::vector<bench_stats> stats;
@@ -38,8 +39,8 @@ void Drop(int reason) {
 bool Fail(benchmark::State& st, const char* what, int rc) {
   bench_watchdog(0, nullptr);
   char msg[256];
-  std::snprintf(msg, sizeof msg, "%s (%s, P=%u): %s", what, rf_transport_name(cur.t), cur.P,
-                rf_strerror(rc));
+  std::snprintf(msg, sizeof msg, "%s (%s/%s, P=%u): %s", what, rf_transport_name(cur.t),
+                rf_algorithm_name(cur.a), cur.P, rf_strerror(rc));
   std::fprintf(stderr, "rf-bench: %s\n", msg);
   rf_snapshot* s = nullptr;
   if (cur.w && rf_snapshot_take(cur.w, &s) == 0) {
@@ -60,6 +61,7 @@ int RunOp(rf_world* w, const bench_cmd& c, bench_stats* s) {
     case OP_BARRIER:
       return bench_barrier(w, c.iters, static_cast<rf_mode>(c.mode), c.traffic, nullptr, s);
     case OP_PTHREAD: return bench_pthread(w, c.iters, nullptr, s);
+    case OP_STREAM: return bench_stream(w, c.iters, nullptr);
   }
   return RF_EINVAL;
 }
@@ -97,23 +99,53 @@ void CloseWorld() {
   if (rc == 0) rc = rf_barrier(cur.w, RF_PROCESSING_FENCE, BENCH_WAIT_NS);
   int rc2 = rf_world_close(cur.w);  // waits (bounded) for the workers to exit
   if (rc || rc2) {  // e.g. a worker that failed or died on its way out
-    std::fprintf(stderr, "rf-bench: closing the world (%s, P=%u): %s\n", rf_transport_name(cur.t),
-                 cur.P, rf_strerror(rc ? rc : rc2));
+    std::fprintf(stderr, "rf-bench: closing the world (%s/%s, P=%u): %s\n",
+                 rf_transport_name(cur.t), rf_algorithm_name(cur.a), cur.P,
+                 rf_strerror(rc ? rc : rc2));
     failures++;
   }
   cur.w = nullptr;
 }
 
+rf_algorithm AutoAlgorithm(rf_transport t, uint32_t P) {
+  static std::map<std::pair<int, uint32_t>, rf_algorithm> known;
+  auto key = std::make_pair(static_cast<int>(t), P);
+  auto it = known.find(key);
+  if (it != known.end()) return it->second;
+  rf_world_params p;
+  rf_world_params_default(&p);
+  p.nprocs = P;
+  p.transport = t;
+  p.algorithm = RF_ALGO_AUTO;
+  rf_world* w = nullptr;
+  rf_algorithm a = RF_ALGO_AUTO;
+  if (rf_world_create(nullptr, &p, &w) == 0) {
+    a = rf_world_algorithm(w);
+    rf_world_close(w);
+  }
+  return known[key] = a;
+}
+
 rf_world* World(benchmark::State& st, rf_transport t, uint32_t P) {
-  if (cur.w && cur.t == t && cur.P == P && !rf_world_aborted(cur.w)) return cur.w;
+  return World(st, t, RF_ALGO_AUTO, P);
+}
+
+rf_world* World(benchmark::State& st, rf_transport t, rf_algorithm a, uint32_t P) {
+  // the same barrier whether it was asked for by name or chosen by AUTO
+  rf_algorithm resolved = a == RF_ALGO_AUTO ? AutoAlgorithm(t, P) : a;
+  if (cur.w && cur.t == t && cur.P == P && !rf_world_aborted(cur.w) &&
+      rf_world_algorithm(cur.w) == resolved)
+    return cur.w;
   CloseWorld();
   Drop(RF_EABORTED);
   cur.t = t;
+  cur.a = a;
   cur.P = P;
   rf_launch_opts o;
   rf_launch_opts_default(&o);
   o.params.nprocs = P;
   o.params.transport = t;
+  o.params.algorithm = a;
   o.params.max_record = BENCH_MAX_SIZE;
   o.params.user_bytes = bench_user_bytes();
   o.placement = g_opts.placement;
@@ -124,8 +156,8 @@ rf_world* World(benchmark::State& st, rf_transport t, uint32_t P) {
   int rc = rf_launch(&o, &w);
   if (rc) {
     char msg[160];
-    std::snprintf(msg, sizeof msg, "launch of %u participants (%s): %s", P, rf_transport_name(t),
-                  rf_strerror(rc));
+    std::snprintf(msg, sizeof msg, "launch of %u participants (%s/%s): %s", P,
+                  rf_transport_name(t), rf_algorithm_name(a), rf_strerror(rc));
     std::fprintf(stderr, "rf-bench: %s\n", msg);
     st.SkipWithError(msg);
     failures++;

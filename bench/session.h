@@ -2,8 +2,8 @@
 // its workers.
 //
 // Participant 0 keeps one world open at a time and reuses it for every
-// benchmark with the same transport and P, across Google Benchmark's repeated
-// calls. Each batch is: a command record to every worker and a processing
+// benchmark with the same transport, barrier algorithm and P, across Google
+// Benchmark's repeated calls. Each batch is: a command record to every worker and a processing
 // fence (the workers sleep in that barrier between batches, so idle workers
 // cost no CPU), the loop in every participant, each worker's stats record to
 // participant 0 and a closing processing fence. A watchdog (bench_watchdog,
@@ -25,6 +25,9 @@ namespace rfb {
 struct Options {
   std::vector<uint32_t> procs;
   std::vector<rf_transport> transports;
+  // shm barrier algorithms of the sweep (--rf_algorithm); AUTO is the
+  // library's choice, run under its own name
+  std::vector<rf_algorithm> algorithms;
   std::vector<uint32_t> sizes;
   std::vector<uint32_t> traffic;
   rf_placement placement{};
@@ -38,8 +41,15 @@ extern Options g_opts;
 
 const char* TransportName(rf_transport t);
 
-// The world for (t, P), launched or reused; nullptr after st.SkipWithError.
+// The world for (t, algorithm a, P), launched or reused (one with the same
+// resolved algorithm serves); nullptr after st.SkipWithError. Without an
+// algorithm: the library's choice (AUTO), as the ring and limit rows use.
+rf_world* World(benchmark::State& st, rf_transport t, rf_algorithm a, uint32_t P);
 rf_world* World(benchmark::State& st, rf_transport t, uint32_t P);
+
+// What AUTO resolves to for (t, P) here (rf_world_algorithm of a world made
+// and closed at once, no workers); AUTO itself when no world can be made.
+rf_algorithm AutoAlgorithm(rf_transport t, uint32_t P);
 
 // Closes the open world, if any (its workers exit).
 void CloseWorld();

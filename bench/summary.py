@@ -5,8 +5,9 @@
 
 Latency is the median iteration (counter p50, ns); with repetitions, the
 median of the repetitions' p50. Ratios are computed here from the figures of
-the same run; nothing is asserted. Targets (issue 4) are shown beside the
-figures they are about, for reading, not as a verdict.
+the same run; nothing is asserted. The targets are shown beside the figures
+they are about, for reading, not as a verdict. Old result files (barrier rows
+without /algo:) read as algorithm central.
 """
 import os
 import sys
@@ -36,10 +37,16 @@ def main():
         print(__doc__.strip())
         return 2
     # a file of any kind is read as rf-bench's: one without rows sums up to nothing
-    R = rr.BenchResult(sys.argv[1], rr.read(sys.argv[1]))
+    try:
+        doc = rr.read(sys.argv[1])
+        if not isinstance(doc, dict):
+            raise ValueError("not a result file (top level is not an object)")
+    except (OSError, ValueError) as e:
+        print("summary.py: %s: %s" % (sys.argv[1], e), file=sys.stderr)
+        return 2
+    R = rr.BenchResult(sys.argv[1], doc)
     ctx = R.context
     gone = rr.absent_baselines(ctx)
-    no_pthread = "baseline/pthread_barrier" in gone
 
     def p50(name):
         b = R.benches.get(name)
@@ -55,6 +62,10 @@ def main():
     print("  ringfence %s (%s), %s, placement %s, oversubscribed: %s" % (
         ctx.get("rf_version", "?"), ctx.get("rf_git_revision", "?"), ctx.get("build_type", "?"),
         ctx.get("placement", "?"), ctx.get("oversubscribed", "?")))
+    print("  barrier algorithms: %s%s | MPI: %s" % (
+        ctx.get("algorithms", "central (the file predates the others)"),
+        " (auto chose %s)" % ctx["algorithm_auto"] if ctx.get("algorithm_auto") else "",
+        ctx.get("mpi", "not recorded")))
     print("  latency = p50 over every iteration, ns%s; timer: %s" % (
         " (median of %d repetitions)" % reps if reps > 1 else "", ctx.get("timer", "?")))
     la = ctx.get("load_avg") or []
@@ -66,7 +77,11 @@ def main():
     print()
 
     limit = p50("limit/cacheline_rtt")
-    print("physical limit   limit/cacheline_rtt  %s ns" % ns(limit))
+    st = R.get("stream")
+    stream = st.med("records_per_second") if st else None
+    print("physical limit   limit/cacheline_rtt  %s ns%s" % (
+        ns(limit), "   limit/stream %.1f M records/s (%.0f MB/s)" % (
+            stream / 1e6, (st.med("bytes_per_second") or 0) / 1e6) if stream else ""))
     if R.unstable:
         # Every figure taken meanwhile mixes the two placements, and a ratio
         # of two of them can compare across them.
@@ -97,25 +112,30 @@ def main():
                                                           "*" if b.oversubscribed else "")
                                        if b else "-"))
             print("  %-10s" % ("size:%d" % s) + "".join(cells))
-        print("  * oversubscribed")
+        print("  * oversubscribed%s" % (
+            "; size:64 with 1 reader is %s x limit/stream" % ratio(
+                tp[(64, 1)].med("records_per_second"), stream) if (64, 1) in tp and stream else ""))
 
-    bar = {(b.params["transport"], b.params["procs"], b.params["traffic"], b.params["mode"]): b
-           for b in R.family("barrier")}
+    bar = {(b.params["transport"], b.params["algo"], b.params["procs"], b.params["traffic"],
+             b.params["mode"]): b for b in R.family("barrier")}
     if bar:
         print()
         print("barrier p50 ns per round (K records sent by everyone before each round)")
-        head = ("transport", "P", "K", "rendezvous", "delivery", "processing", "deliv/rdv", "proc/rdv",
-                "rdv/limit", "rdv/pthread", "proc/pthread", "slowest wait", "")
-        fmt = "  %-11s %3s %4s %10s %10s %10s %9s %9s %9s %11s %12s %12s %s"
+        head = ("transport", "algo", "P", "K", "rendezvous", "delivery", "processing", "deliv/rdv",
+                "proc/rdv", "rdv/limit", "rdv/pthread", "rdv/mpi", "slowest wait", "")
+        fmt = "  %-11s %-13s %3s %4s %10s %10s %10s %9s %8s %9s %11s %7s %12s %s"
         print(fmt % head)
-        for t, P, K in sorted({k[:3] for k in bar}, key=lambda k: (k[0] != "shm", k[0], k[1], k[2])):
-            row = [bar.get((t, P, K, m)) for m in rr.MODES]
+        keys = sorted({k[:4] for k in bar},
+                      key=lambda k: (rr.series_order(k[:2]), k[2], k[3]))
+        for t, a, P, K in keys:
+            row = [bar.get((t, a, P, K, m)) for m in rr.MODES]
             r, d, p = (b.med("p50") if b else None for b in row)
             pth = p50("baseline/pthread_barrier/procs:%d" % P)
+            mpi = p50("baseline/mpi_barrier/procs:%d" % P)
             slow = max((b.med("slowest_wait_mean") or 0) if b else 0 for b in row)
             label = next((b.label for b in row if b and b.label), "")
-            print(fmt % (t, P, K, ns(r), ns(d), ns(p), ratio(d, r), ratio(p, r), ratio(r, limit),
-                         ratio(r, pth), ratio(p, pth), ns(slow), label))
+            print(fmt % (t, a, P, K, ns(r), ns(d), ns(p), ratio(d, r), ratio(p, r), ratio(r, limit),
+                         ratio(r, pth), ratio(r, mpi), ns(slow), label))
         for fam, title in (("pthread", "pthread_barrier"), ("mpi", "mpi_barrier")):
             pts = sorted((b.params["procs"], b.med("p50")) for b in R.family(fam))
             if pts:
@@ -126,23 +146,22 @@ def main():
         print("  slowest wait = the largest mean time one participant spent in the barrier call (any mode)")
 
     print()
-    print("issue 4 targets on this run (reported, not asserted)")
-    rows = [
-        ("ring pingpong 64 B / cacheline RTT", ratio(p50("ring/pingpong/size:64"), limit), "<= 1.5"),
-        ("shm barrier P=2 rendezvous / cacheline RTT", ratio(p50("barrier/transport:shm/mode:rendezvous/procs:2/traffic:0"), limit), "<= 2"),
-        ("shm delivery fence / rendezvous, P=2 K=0",
-         ratio(p50("barrier/transport:shm/mode:delivery/procs:2/traffic:0"),
-               p50("barrier/transport:shm/mode:rendezvous/procs:2/traffic:0")), "<= 1.2"),
-    ]
-    for P, target in ((2, "<= 0.2"), (4, "<= 1"), (8, "<= 1")):
-        rows.append(("shm barrier / pthread_barrier, P=%d rendezvous K=0" % P,
-                     "absent" if no_pthread else
-                     ratio(p50("barrier/transport:shm/mode:rendezvous/procs:%d/traffic:0" % P),
-                           p50("baseline/pthread_barrier/procs:%d" % P)), target))
-    t64 = tp[(64, 1)].med("records_per_second") if (64, 1) in tp else None
-    rows.append(("ring throughput 64 B, 1 reader, M records/s", "%.2f" % (t64 / 1e6) if t64 else "-", ">= 50"))
-    for what, val, target in rows:
-        print("  %-52s %8s   target %s" % (what, val, target))
+    print("targets on this run (reported, not asserted)")
+    for what, val, target in rr.targets(R):
+        print("  %-54s %-42s target %s" % (what, val, target))
+    grid = rr.fence_grid(R)
+    if any(x for v in grid.values() for x in v):
+        procs = sorted({P for _, P in grid})
+        print("  fence / rendezvous at K=0, shm, delivery/processing (target <= %.1f each):"
+              % rr.FENCE_TARGET)
+        print("    %-13s" % "algo" + "".join("%12s" % ("P=%d" % P) for P in procs))
+        for a in sorted({a for a, _ in grid}, key=rr.algo_order):
+            cells = []
+            for P in procs:
+                d, q = grid.get((a, P), (None, None))
+                cells.append("%12s" % ("%s/%s" % tuple("%.2f" % x if x else "-" for x in (d, q))
+                                       if (a, P) in grid else "-"))
+            print("    %-13s" % a + "".join(cells))
     return 0
 
 

@@ -23,27 +23,41 @@ import statistics
 import subprocess
 import sys
 
-# Benchmark names are rf-bench's interface (issue 4); group names are ours.
+# Benchmark names are rf-bench's interface (issues 4 and 12); group names are
+# ours. A barrier name without /algo: is from before rf-bench ran several
+# algorithms: the one barrier then was the central counter.
 FAMILIES = [
     ("limit", r"limit/cacheline_rtt"),
+    ("stream", r"limit/stream"),
     ("pingpong", r"ring/pingpong/size:(?P<size>\d+)"),
     ("throughput", r"ring/throughput/size:(?P<size>\d+)/readers:(?P<readers>\d+)"),
-    ("barrier", r"barrier/transport:(?P<transport>[\w-]+)/mode:(?P<mode>\w+)"
+    ("barrier", r"barrier/transport:(?P<transport>[\w-]+)(/algo:(?P<algo>\w+))?/mode:(?P<mode>\w+)"
                 r"/procs:(?P<procs>\d+)/traffic:(?P<traffic>\d+)"),
     ("pthread", r"baseline/pthread_barrier/procs:(?P<procs>\d+)"),
     ("mpi", r"baseline/mpi_barrier/procs:(?P<procs>\d+)"),
     ("pipe", r"baseline/pipe_pingpong"),
 ]
 MODES = ["rendezvous", "delivery", "processing"]
+# rf-bench's barrier algorithms in the order tables list them; "auto" is the
+# library's choice, run under its own name (the context's algorithm_auto says
+# what it chose)
+ALGORITHMS = ["central", "dissemination", "tree", "auto"]
+OLD_ALGORITHM = "central"  # what a barrier name without /algo: ran
 # The context's baselines_absent ("<name>: <why>; ..." or "none") names
 # baselines thus, and their family.
 BASELINES = {"baseline/pthread_barrier": "pthread", "baseline/mpi_barrier": "mpi",
              "baseline/pipe_pingpong": "pipe"}
-# Context keys rf-bench has written since b3c13b4 (2026-11-25 12:44 UTC): a
-# file from before lacks them without being wrong. Readers take their
-# absence as runtime "native" and baselines_absent "none", which those runs were.
-NEWER_KEYS = ("runtime", "baselines_absent")
-NEWER_SINCE = datetime.datetime(2026, 11, 25, 12, 44, 34, tzinfo=datetime.timezone.utc)
+# Context keys rf-bench has written since a date: a file from before lacks
+# them without being wrong. runtime and baselines_absent since b3c13b4
+# (2026-11-25 12:44 UTC): readers take their absence as runtime "native" and
+# baselines_absent "none", which those runs were. algorithms and mpi since
+# the barrier rows carry /algo: (2026-12-01): their absence means
+# "central" and "which MPI was not recorded".
+_UTC = datetime.timezone.utc
+NEWER_KEYS = {"runtime": datetime.datetime(2026, 11, 25, 12, 44, 34, tzinfo=_UTC),
+              "baselines_absent": datetime.datetime(2026, 11, 25, 12, 44, 34, tzinfo=_UTC),
+              "algorithms": datetime.datetime(2026, 12, 1, 19, 0, 0, tzinfo=_UTC),
+              "mpi": datetime.datetime(2026, 12, 1, 19, 0, 0, tzinfo=_UTC)}
 # what Google Benchmark appends to a name (UseManualTime, MinTime, ...)
 GB_SUFFIX = re.compile(r"(/(manual_time|real_time|process_time|"
                        r"(min_time|min_warmup_time|iterations|repeats|threads):[^/]+))+$")
@@ -57,12 +71,37 @@ def base_name(name):
 
 
 def classify(name):
-    """(family, params) for a benchmark name; params values are int where numeric."""
+    """(family, params) for a benchmark name; params values are int where
+    numeric; a barrier name without /algo: has algo "central"."""
     for fam, pattern in FAMILIES:
         m = re.fullmatch(pattern, name)
         if m:
-            return fam, {k: int(v) if v.isdigit() else v for k, v in m.groupdict().items()}
+            params = {k: int(v) if v.isdigit() else v for k, v in m.groupdict().items()
+                      if v is not None}
+            if fam == "barrier":
+                params.setdefault("algo", OLD_ALGORITHM)
+            return fam, params
     return None, {}
+
+
+def canonical(name):
+    """The name as rf-bench writes it now: an old barrier name gains
+    /algo:central, so old and new files pair row by row."""
+    fam, p = classify(name)
+    if fam != "barrier":
+        return name
+    return "barrier/transport:%s/algo:%s/mode:%s/procs:%d/traffic:%d" % (
+        p["transport"], p["algo"], p["mode"], p["procs"], p["traffic"])
+
+
+def algo_order(a):
+    return (ALGORITHMS.index(a) if a in ALGORITHMS else len(ALGORITHMS), a)
+
+
+def series_order(key):
+    """(transport, algo): shm first, then the algorithms in table order."""
+    t, a = key
+    return (t != "shm", t, algo_order(a))
 
 
 def absent_baselines(context):
@@ -80,7 +119,7 @@ def predates(context, key):
         date = datetime.datetime.fromisoformat(str(context.get("date")))
     except ValueError:
         return False
-    return key in NEWER_KEYS and date.tzinfo is not None and date < NEWER_SINCE
+    return key in NEWER_KEYS and date.tzinfo is not None and date < NEWER_KEYS[key]
 
 
 def median(xs):
@@ -139,7 +178,7 @@ class BenchResult:
         for r in doc.get("benchmarks", []):
             if r.get("error_occurred"):
                 continue
-            name = base_name(r.get("run_name") or r.get("name", ""))
+            name = canonical(base_name(r.get("run_name") or r.get("name", "")))
             if r.get("run_type", "iteration") == "aggregate":
                 if r.get("aggregate_name") == "median":
                     aggregates[name] = r
@@ -363,3 +402,88 @@ def fmt_ratio(a, b):
     if r >= 1000:
         return "%.0f" % r
     return "%.1f" % r if r >= 10 else "%.2f" % r if r >= 1 else "%.3g" % r
+
+
+# --- the targets (issue 12): reported beside the figures, never asserted -----
+
+def p50_of(R, family, **params):
+    b = R.get(family, **params)
+    return b.med("p50") if b else None
+
+
+def rate_of(R, family, **params):
+    b = R.get(family, **params)
+    return b.med("records_per_second") if b else None
+
+
+def shm_algorithms(R):
+    """The shm barrier algorithms a run has rows of, in table order."""
+    return sorted({b.params["algo"] for b in R.family("barrier")
+                   if b.params["transport"] == "shm"}, key=algo_order)
+
+
+def best_rendezvous(R, P):
+    """(p50, algorithm) of the fastest shm rendezvous at P and K = 0, or
+    (None, None); a named algorithm wins a tie with auto, which is one of them."""
+    pts = [(b.med("p50"), algo_order(b.params["algo"]), b.params["algo"])
+           for b in R.family("barrier")
+           if b.params["transport"] == "shm" and b.params["mode"] == "rendezvous"
+           and b.params["procs"] == P and b.params["traffic"] == 0 and b.med("p50")]
+    if not pts:
+        return None, None
+    v, _, a = min(pts)
+    return v, a
+
+
+def barrier_procs(R):
+    return sorted({b.params["procs"] for b in R.family("barrier") if b.params["transport"] == "shm"})
+
+
+def targets(R, algos=None, procs=None):
+    """The targets as rows (what, measured, target): each measured figure of
+    this run beside what it aims at. Text only; nothing here is a verdict.
+    algos and procs (default: the run's) fix the rows, so that several runs
+    give the same rows ("-" where one lacks a figure)."""
+    lim = p50_of(R, "limit")
+    stream = rate_of(R, "stream")
+    rows = [("ring ping-pong 64 B / limit/cacheline_rtt",
+             fmt_ratio(p50_of(R, "pingpong", size=64), lim), "<= 1.3")]
+    tp = rate_of(R, "throughput", size=64, readers=1)
+    rows.append(("ring throughput 64 B, 1 reader / limit/stream", fmt_ratio(tp, stream), ">= 0.7"))
+    rows.append(("ring throughput 64 B, 1 reader, M records/s",
+                 "%.1f" % (tp / 1e6) if tp else "-", ">= 60"))
+    for a in algos if algos is not None else shm_algorithms(R):
+        rows.append(("shm %s rendezvous P=2 / limit/cacheline_rtt" % a,
+                     fmt_ratio(p50_of(R, "barrier", transport="shm", algo=a, mode="rendezvous",
+                                      procs=2, traffic=0), lim), "<= 1.2"))
+    absent = absent_baselines(R.context)
+    for P in procs if procs is not None else barrier_procs(R):
+        v, a = best_rendezvous(R, P)
+        mpi = p50_of(R, "mpi", procs=P)
+        if v is None:
+            got = "-"
+        elif mpi:
+            got = "%s (%s %s, MPI %s)" % (fmt_ratio(v, mpi), a, fmt_ns(v), fmt_ns(mpi))
+        else:
+            got = "- (%s %s; MPI_Barrier %s)" % (
+                a, fmt_ns(v), "absent" if "baseline/mpi_barrier" in absent else "not run")
+        rows.append(("best shm rendezvous P=%d / MPI_Barrier" % P, got, "<= 0.667 (MPI / 1.5)"))
+    return rows
+
+
+def fence_grid(R):
+    """{(algorithm, P): (delivery / rendezvous, processing / rendezvous)} of
+    the shm barrier at K = 0, each None where a row is missing (target 1.2)."""
+    out = {}
+    for b in R.family("barrier"):
+        p = b.params
+        if p["transport"] != "shm" or p["traffic"] != 0 or p["mode"] != "rendezvous":
+            continue
+        r = b.med("p50")
+        d, q = (p50_of(R, "barrier", transport="shm", algo=p["algo"], mode=m,
+                       procs=p["procs"], traffic=0) for m in ("delivery", "processing"))
+        out[(p["algo"], p["procs"])] = (d / r if d and r else None, q / r if q and r else None)
+    return out
+
+
+FENCE_TARGET = 1.2  # fenced / rendezvous of the same algorithm and P, K = 0

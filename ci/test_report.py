@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CTest (label unit): ci/report and ci/compare on results/fixtures/.
+"""CTest (label unit): ci/report, ci/compare and bench/summary.py on results/fixtures/.
 
   test_report.py [WORKDIR]
 
@@ -8,7 +8,11 @@ temporary folder and checks the figures and tables; runs ci/report on a
 results/ tree to check it picks the newest file of each platform; runs
 ci/compare and checks that it flags the planted regression (and that it is
 significant), flags nothing else, passes A against A, and rejects bad usage.
-Exit 77 (CTest SKIP_RETURN_CODE) when matplotlib or scipy is missing.
+The fixtures carry the old barrier names (no /algo:); a variant of B made
+here carries today's (algo:central, plus dissemination rows and
+limit/stream): the report, the summary and compare must read both, and pair
+an old name with its algo:central one. Exit 77 (CTest SKIP_RETURN_CODE) when
+matplotlib or scipy is missing.
 """
 import json
 import os
@@ -22,9 +26,12 @@ CI = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(CI)
 FIX = os.path.join(ROOT, "results", "fixtures")
 A, B, SOAK = (os.path.join(FIX, f) for f in ("bench-a.json", "bench-b.json", "soak.json"))
-PLANTED = "barrier/transport:shm/mode:delivery/procs:4/traffic:16"
-UNCHANGED = "barrier/transport:shm/mode:rendezvous/procs:2/traffic:0"
-FIGURES = ["barrier-shm", "barrier-coordinator", "fence-ratio", "ring-throughput", "ring-rtt"]
+# as the tools show them: the fixtures' old names with /algo:central
+PLANTED = "barrier/transport:shm/algo:central/mode:delivery/procs:4/traffic:16"
+UNCHANGED = "barrier/transport:shm/algo:central/mode:rendezvous/procs:2/traffic:0"
+FIGURES = ["barrier-rendezvous", "barrier-delivery", "barrier-processing", "fence-ratio",
+           "ring-throughput", "ring-rtt"]
+SUMMARY = os.path.join(ROOT, "bench", "summary.py")
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, CI)
@@ -43,6 +50,35 @@ def run(tool, *args):
     p = subprocess.run([sys.executable, os.path.join(CI, tool)] + list(args), stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     return p.returncode, p.stdout
+
+
+def new_names(src, dst):
+    """src with today's names: barrier rows gain /algo:central, and copies
+    of the shm ones run as dissemination (p50 x 0.8); a limit/stream row
+    (100 M records/s) and the context keys of today's rf-bench."""
+    doc = rr.read(src)
+    rows = []
+    for r in doc["benchmarks"]:
+        if r["name"].startswith("barrier/"):
+            for key in ("name", "run_name"):
+                r[key] = r[key].replace("/mode:", "/algo:central/mode:")
+            if "/transport:shm/" in r["name"]:
+                d = json.loads(json.dumps(r).replace("algo:central", "algo:dissemination"))
+                for c in ("p50", "p99", "p999", "real_time"):
+                    d[c] = d[c] * 0.8
+                rows.append(d)
+        rows.append(r)
+        if r["name"].startswith("limit/cacheline_rtt"):
+            st = {k: v for k, v in r.items() if k not in ("p50", "p99", "p999", "max")}
+            st.update(name=r["name"].replace("cacheline_rtt", "stream"),
+                      run_name=r["run_name"].replace("cacheline_rtt", "stream"),
+                      records_per_second=1e8, bytes_per_second=64e8, real_time=10.0)
+            rows.append(st)
+    doc["benchmarks"] = rows
+    doc["context"].update(algorithms="central,dissemination", mpi="none",
+                          date="2026-12-02T00:00:00+00:00")
+    with open(dst, "w") as f:
+        json.dump(doc, f)
 
 
 def row_of(out, name):
@@ -86,13 +122,17 @@ def main():
         check("| CPU | Fixture CPU A (x86_64), 2 CPUs" in md, "CPU cell from the context")
         check("| binding | P=2: PU 0,1; P=4: PU 0,1,0,1 | P=2: PU 0,1; P=4: PU 0,1,2,3 |" in md,
               "binding condensed to PU lists")
-        check("| shm barrier P=2, rendezvous | 350 ns (1.46 x limit) |" in md,
-              "at-a-glance row: shm rendezvous against the limit")
-        check("| barrier/transport:shm/mode:delivery/procs:2/traffic:0 | fixture-cpu-a | 543 ns "
-              "| 924 ns | 2.26 | 0.0218 | pthread_barrier 24.9 us | 0.755 | 1.55 |" in md,
+        check("| shm barrier P=2, rendezvous (fastest algorithm) | 350 ns, central (1.46 x limit) |"
+              in md, "at-a-glance row: shm rendezvous against the limit, an old file as central")
+        check("| barrier/transport:shm/algo:central/mode:delivery/procs:2/traffic:0 | fixture-cpu-a "
+              "| 543 ns | 924 ns | 2.26 | 0.0218 | pthread_barrier 24.9 us | 0.755 | 1.55 |" in md,
               "ratio table row: p50, p99, / limit, / pthread, / MPI, / rendezvous")
-        check("| barrier/transport:shm/mode:rendezvous/procs:4/traffic:0 * | fixture-cpu-a |" in md,
-              "oversubscribed rows are marked")
+        check("| barrier/transport:shm/algo:central/mode:rendezvous/procs:4/traffic:0 * | "
+              "fixture-cpu-a |" in md, "oversubscribed rows are marked")
+        check("| best shm rendezvous P=2 / MPI_Barrier | 0.487 (central 350 ns, MPI 719 ns) |" in md
+              and "| shm central delivery/processing fence / rendezvous, K=0 | P=2 1.55/1.51; "
+              "P=4 1.11/1.09 |" in md and "issue 4" not in md,
+              "targets table: best rendezvous against MPI, fence ratios per P")
         check("| fixture-cpu-a | 5 | 5,151,000 | 0 | 0 | 53 / 796,600 (66.5 per million) | 21.4 |"
               in md, "soak totals row: rounds, violations, stalls, miss rate, release latency")
         check("| 3 * | shm | central | delivery | kill-worker | 51,000 | 85 | 0 | 0 | - "
@@ -154,8 +194,57 @@ def main():
               and "plat-a/soak-20261231T000000Z-new.json" in md
               and "-old.json" not in md and "fixture.json" not in md,
               "default input: the newest bench and soak file of each platform, not fixtures/")
-        check(os.path.exists(os.path.join(res, "figures", "barrier-shm.png")),
+        check(os.path.exists(os.path.join(res, "figures", "barrier-rendezvous.png")),
               "default output: results/REPORT.md and results/figures/")
+
+        # --- old and new names -------------------------------------------------
+        bnew = os.path.join(tmp, "bench-b-new.json")
+        new_names(B, bnew)
+        out = os.path.join(tmp, "report-new")
+        rc, text = run("report", "--out", out, "--no-install", "--no-svg", A, bnew)
+        md = open(os.path.join(out, "REPORT.md")).read() if rc == 0 else ""
+        if rc:
+            print(text)
+        check(rc == 0 and all(os.path.exists(os.path.join(out, "figures", f + ".png"))
+                              for f in FIGURES), "ci/report on an old and a new file (%d)" % rc)
+        check("| barrier/transport:shm/algo:dissemination/mode:delivery/procs:2/traffic:0 | "
+              "fixture-cpu-b |" in md, "a new algorithm's rows in the ratio table")
+        check("| shm barrier P=2, rendezvous (fastest algorithm) | 350 ns, central (1.46 x limit) "
+              "| 278 ns, dissemination (1.13 x limit) |" in md,
+              "at a glance: the fastest algorithm of each run")
+        check(re.search(r"^\| ring throughput 64 B, 1 reader / limit/stream \| - \| 0\.0588 \|",
+                        md, re.M) is not None, "targets: ring throughput against limit/stream")
+        check("| shm dissemination rendezvous P=2 / limit/cacheline_rtt | - | 1.13 | <= 1.2 |" in md,
+              "targets: a row per algorithm, '-' for the run without it")
+        for f in (A, bnew):
+            p = subprocess.run([sys.executable, SUMMARY, f], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            lines = p.stdout.splitlines()
+            check(p.returncode == 0 and "targets on this run (reported, not asserted)" in lines
+                  and not any("issue 4" in l for l in lines),
+                  "summary of %s: exit 0, the targets table" % os.path.basename(f))
+            rows = [l.split()[:4] for l in lines if re.match(r"  (shm|coordinator) ", l)]
+            want = [["shm", "central", "2", "0"], ["coordinator", "central", "2", "0"]]
+            if f == bnew:
+                want.append(["shm", "dissemination", "2", "0"])
+            check(all(w in rows for w in want) and len(rows) == len({tuple(r) for r in rows}),
+                  "summary of %s: one barrier row per transport, algorithm, P, K"
+                  % os.path.basename(f))
+            check(any(re.match(r"  best shm rendezvous P=2 / MPI_Barrier +(0\.487 \(central|- \()",
+                               l) for l in lines), "summary of %s: best rendezvous against MPI"
+                  % os.path.basename(f))
+        p = subprocess.run([sys.executable, SUMMARY, os.path.join(tmp, "missing.json")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(p.returncode == 2 and "Traceback" not in p.stdout, "summary: a missing file, exit 2")
+        rc, text = run("compare", A, bnew, "--fail-above=10%")
+        planted = row_of(text, PLANTED)
+        fail_list = text.split("FAIL:")[-1].strip().splitlines()[1:]
+        check(rc == 1 and "REGRESSION" in planted and "+40." in planted
+              and [l.split()[0] for l in fail_list] == [PLANTED],
+              "compare old against new names: the planted regression, under algo:central")
+        check(row_of(text, UNCHANGED) != "" and "only in B" in text,
+              "compare pairs an old central name with its algo:central one; new algorithms "
+              "are only in B")
 
         # --- compare ------------------------------------------------------------
         rc, text = run("compare", A, B, "--fail-above=10%")
