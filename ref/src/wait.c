@@ -18,6 +18,16 @@
 
 #include "internal.h"
 
+/* Whether we are pinned to a PU that no other participant shares. */
+static bool alone_on_pu(const struct rf_world *w)
+{
+	int32_t pu = w->part[w->self].binding.pu;
+	for (uint32_t p = 0; pu >= 0 && p < w->nprocs; p++)
+		if (p != w->self && w->part[p].binding.pu == pu)
+			return false;
+	return pu >= 0;
+}
+
 void rf_wait_tune(struct rf_world *w)
 {
 	/* More participants than CPUs, or two placed on one PU: a spinner steals
@@ -26,6 +36,11 @@ void rf_wait_tune(struct rf_world *w)
 	 * here at P = 3, 4 and 8 on 2 CPUs, even 50 spins before the first yield
 	 * doubled a round (README, "Waiting"). */
 	bool crowded = w->nprocs > rf_os_ncpus() || w->ctl->oversubscribed;
+	/* ... unless we have a PU to ourselves: then spinning steals no peer's
+	 * CPU, and a yield, a system call, only makes us slower to see the
+	 * round complete (P = 3 on 2 CPUs: the lone participant late for the
+	 * next round made a third of the rounds cost one more switch). */
+	crowded = crowded && !alone_on_pu(w);
 	const char *spin = getenv("RF_SPIN");
 	if (w->hdr->spin >= 0)
 		w->spin = w->hdr->spin;
