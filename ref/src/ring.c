@@ -251,8 +251,12 @@ static int drain_ring(struct rf_world *w, uint32_t p, bool waiting)
 	uint8_t *ring = rf_ring_data(w, p);
 	uint64_t mask = w->capacity - 1, stop = pos + w->capacity;
 	uint32_t c = commit_at(ring, mask, pos);
-	if (c == 0)
+	if (c == 0) {
+		/* The line after our slot's: a record that will span both then
+		 * comes in one transfer time, not two in a row. */
+		__builtin_prefetch(ring + (((pos | (RF_CACHELINE - 1)) + 1) & mask));
 		return 0;
+	}
 	struct rf_seg_progress *pr = rf_progress(w, p, w->self);
 	int n = 0;
 	while (c) {
@@ -279,10 +283,8 @@ static int drain_ring(struct rf_world *w, uint32_t p, bool waiting)
 		w->rx[p] = pos;
 		/* release: the writer may reuse these bytes once it sees this */
 		atomic_store_explicit(&pr->received, pos, memory_order_release);
-		/* What is there before a handler runs: records committed while it
-		 * runs wait for the next poll, so a slow handler does not keep the
-		 * caller (a barrier, say) in this drain. One lap at most, too. */
-		uint32_t next = pos < stop ? commit_at(ring, mask, pos) : 0;
+		/* The next slot's line, on its way while we deliver this record. */
+		__builtin_prefetch(ring + (pos & mask));
 		bool library = deliver && h.type >= RF_TYPE_RESERVED;
 		bool to_handler = deliver && !library && w->handler;
 		/* A writer waiting for this room must not sleep through the handler. */
@@ -304,9 +306,10 @@ static int drain_ring(struct rf_world *w, uint32_t p, bool waiting)
 		/* release: the handler's effects are visible to whoever sees processed */
 		atomic_store_explicit(&pr->processed, pos, memory_order_release);
 		n += !is_pad;
-		/* A waiter's own step (a barrier's signal) comes before the next
-		 * handler, which may be slow too. */
-		c = to_handler && waiting ? 0 : next;
+		/* Inside a wait, the waiter's own step (a barrier's signal) comes
+		 * before the next handler, which may be slow too. One lap at most:
+		 * a writer as fast as we are cannot keep us here. */
+		c = (to_handler && waiting) || pos >= stop ? 0 : commit_at(ring, mask, pos);
 	}
 	/* The writer may be asleep waiting for exactly this space. */
 	rf_wake(w, p);
