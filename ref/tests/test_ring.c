@@ -12,10 +12,15 @@
  *                out, an unbounded one completes once the reader catches up.
  *   many         rf_send_many against that reader: a non-blocking burst writes
  *                what fits and says how many, then RF_EAGAIN; a bounded one
- *                times out having written nothing; one larger than the ring
- *                completes while the reader sleeps in a barrier between its
- *                drains (so each side must wake the other: run with the park
- *                slice at 60 s); bad arguments write nothing.
+ *                times out having written nothing; one larger than the ring,
+ *                sent while the reader sleeps in a barrier, completes (so each
+ *                side must wake the other: run with the park slice at 60 s);
+ *                bad arguments write nothing.
+ *   pads         P=2, records of up to a quarter of a small ring, most of them
+ *                large, so that a pad precedes every few; the reader spins on
+ *                the writer's heels and checks every byte: a record seen
+ *                before its payload, or a pad before the record after it,
+ *                shows.
  *   slow-handler a writer waiting for room is woken when the reader takes a
  *                record off, not when that record's slow handler returns.
  *   corrupt-*    damaged ring memory gives RF_ECORRUPT, never a crash (run
@@ -246,7 +251,10 @@ static void run_many(rf_world *w)
 	int64_t t0 = rf_os_now_ns();
 	CHECK_RC(rf_send_many(w, m + full, MANY_BURST - full, 50 * TU_MS), RF_ETIMEDOUT);
 	CHECK(rf_os_now_ns() - t0 >= 50 * TU_MS, "timed out early");
-	/* Larger than the ring: back-pressured mid-burst, completes. */
+	/* Larger than the ring, sent when the reader has drained the ring and
+	 * sleeps in its barrier: back-pressured mid-burst, the burst must wake
+	 * the reader before it waits for it. */
+	rf_os_sleep_ns(800 * TU_MS);
 	rc = rf_send_many(w, m + full, MANY_BURST - full, 10 * SECOND);
 	CHECK(rc == (int)(MANY_BURST - full), "a blocking burst wrote %d (%s) of %u", rc,
 	      rf_strerror(rc), MANY_BURST - full);
@@ -279,11 +287,69 @@ static void run_slow_handler(rf_world *w)
 	} else {
 		for (uint32_t i = 0; i < full; i++)
 			CHECK_OK(rf_send(w, 1, 7, buf, BP_LEN, RF_NONBLOCK));
-		/* Room comes when the first record is taken off, before its
-		 * 3 s handler: a writer not woken then times out. */
-		CHECK_OK(rf_send(w, 1, 7, buf, BP_LEN, 2 * SECOND));
+		/* Room comes when the first record is taken off (at 0.3 s),
+		 * before its 3 s handler: a writer woken only when the drain
+		 * ends would be back after that. */
+		int64_t t0 = rf_os_now_ns();
+		CHECK_OK(rf_send(w, 1, 7, buf, BP_LEN, 10 * SECOND));
+		CHECK(rf_os_now_ns() - t0 < 2 * SECOND, "the writer slept through the handler (%lld ms)",
+		      (long long)((rf_os_now_ns() - t0) / TU_MS));
 	}
 	CHECK_OK(rf_barrier(w, RF_DELIVERY_FENCE, 20 * SECOND));
+}
+
+/* ---- pads ---------------------------------------------------------------- */
+
+enum { PADS_N = 1000000, PADS_CAP = 4096, PADS_MAX = 1008 };
+
+static uint32_t pads_len(uint32_t seq)
+{
+	uint64_t r = seq;
+	r = rf_os_splitmix64(&r);
+	return r % 2 ? PADS_MAX - (uint32_t)(r >> 8) % 64 : (uint32_t)(r >> 8) % (PADS_MAX + 1);
+}
+
+static void pads_fill(uint8_t *buf, uint32_t seq, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(seq * 131 + i);
+}
+
+static uint32_t pads_next;
+
+static void pads_handler(void *ctx, const struct rf_record *rec)
+{
+	(void)ctx;
+	static uint8_t want[PADS_MAX];
+	uint32_t len = pads_len(pads_next);
+	pads_fill(want, pads_next, len);
+	CHECK(rec->len == len && memcmp(rec->payload, want, len) == 0,
+	      "record %u: len %u (sent %u) or its payload is not what was sent", pads_next,
+	      rec->len, len);
+	pads_next++;
+}
+
+static void run_pads(rf_world *w)
+{
+	if (rf_world_rank(w) == 1) {
+		rf_world_set_handler(w, pads_handler, NULL);
+		int64_t end = rf_os_now_ns() + 30 * SECOND;
+		while (pads_next < PADS_N && rf_os_now_ns() < end)
+			CHECK(rf_poll(w) >= 0, "poll");
+		CHECK(pads_next == PADS_N, "received %u of %u", pads_next, PADS_N);
+	} else {
+		static uint8_t buf[PADS_MAX];
+		uint64_t bytes = 0;
+		for (uint32_t seq = 0; seq < PADS_N; seq++) {
+			uint32_t len = pads_len(seq);
+			pads_fill(buf, seq, len);
+			CHECK_OK(rf_send(w, 1, 1, buf, len, 10 * SECOND));
+			bytes += 16 + ((len + 15) & ~15u);
+		}
+		CHECK(rf_ring_leading(w) > bytes + 1000ull * 16, "few pads: %llu bytes in %llu",
+		      (unsigned long long)bytes, (unsigned long long)rf_ring_leading(w));
+	}
+	CHECK_OK(rf_barrier(w, RF_DELIVERY_FENCE, 30 * SECOND));
 }
 
 /* ---- corrupt-* ---------------------------------------------------------- */
@@ -375,7 +441,7 @@ static void run_corrupt(rf_world *w, const char *how)
 
 int main(int argc, char **argv)
 {
-	CHECK(argc >= 2, "usage: %s exact|exact-many|backpressure|many|slow-handler|corrupt-len|"
+	CHECK(argc >= 2, "usage: %s exact|exact-many|pads|backpressure|many|slow-handler|corrupt-len|"
 			 "corrupt-check|corrupt-commit|corrupt-stale|corrupt-misaligned",
 	      argv[0]);
 	tu_log_to_stderr();
@@ -390,6 +456,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(c, "many") == 0) {
 		w = tu_launch(argv, 2, BP_CAP, 512);
 		run_many(w);
+	} else if (strcmp(c, "pads") == 0) {
+		w = tu_launch(argv, 2, PADS_CAP, PADS_MAX);
+		run_pads(w);
 	} else if (strcmp(c, "slow-handler") == 0) {
 		/* The central barrier: its hooks do not wake writers themselves. */
 		tu_algorithm = RF_ALGO_CENTRAL;
