@@ -137,11 +137,17 @@ static void put(struct rf_world *w, uint16_t dest, uint16_t type, const void *pa
 		put_header(w, ring + (pad_pos & mask), pad_pos, RF_DEST_ALL, RF_TYPE_PAD,
 			   pad - (uint32_t)sizeof(struct rf_rec_hdr));
 	uint8_t *at = ring + (pos & mask);
-	put_header(w, at, pos, dest, type, len);
-	if (len)
-		memcpy(at + sizeof(struct rf_rec_hdr), payload, len);
+	/* The header's line last, in one go: a reader polls it, and each of its
+	 * looks between our stores to that line would cost us the line again. */
+	uint32_t head = RF_CACHELINE - (uint32_t)((pos + sizeof(struct rf_rec_hdr)) % RF_CACHELINE);
+	head = len < head ? len : head;
+	if (len > head)
+		memcpy(at + sizeof(struct rf_rec_hdr) + head, (const uint8_t *)payload + head, len - head);
 	/* relaxed: the release of the commit below publishes it with the record */
 	atomic_store_explicit(rf_rec_commit(ring + (end & mask)), 0, memory_order_relaxed);
+	if (head)
+		memcpy(at + sizeof(struct rf_rec_hdr), payload, head);
+	put_header(w, at, pos, dest, type, len);
 	/* release: a reader that acquires the stamp sees the record and the cleared slot */
 	atomic_store_explicit(rf_rec_commit(at), rf_rec_stamp(pos), memory_order_release);
 	if (pad)
@@ -255,6 +261,7 @@ static int drain_ring(struct rf_world *w, uint32_t p, bool waiting)
 		/* The line after our slot's: a record that will span both then
 		 * comes in one transfer time, not two in a row. */
 		__builtin_prefetch(ring + (((pos | (RF_CACHELINE - 1)) + 1) & mask));
+		rf_os_cpu_relax(); /* fewer looks at the line the writer is filling */
 		return 0;
 	}
 	struct rf_seg_progress *pr = rf_progress(w, p, w->self);
