@@ -28,6 +28,8 @@ FAMILIES = [
     ("limit", r"limit/cacheline_rtt"),
     ("pingpong", r"ring/pingpong/size:(?P<size>\d+)"),
     ("throughput", r"ring/throughput/size:(?P<size>\d+)/readers:(?P<readers>\d+)"),
+    ("throughput_batch", r"ring/throughput/size:(?P<size>\d+)/readers:(?P<readers>\d+)"
+                         r"/batch:(?P<batch>\d+)"),
     ("barrier", r"barrier/transport:(?P<transport>[\w-]+)/mode:(?P<mode>\w+)"
                 r"/procs:(?P<procs>\d+)/traffic:(?P<traffic>\d+)"),
     ("pthread", r"baseline/pthread_barrier/procs:(?P<procs>\d+)"),
