@@ -125,7 +125,8 @@ struct rf_rec_hdr {
 _Static_assert(sizeof(struct rf_rec_hdr) == RF_REC_ALIGN, "a header is one slot");
 
 /* The commit word of a record at position pos: never 0, because positions
- * are multiples of RF_REC_ALIGN; a stale one from another lap differs. */
+ * are multiples of RF_REC_ALIGN; a stale one from another lap differs (for
+ * positions less than 2^32 bytes apart). */
 static inline uint32_t rf_rec_stamp(uint64_t pos)
 {
 	return (uint32_t)pos | 1u;

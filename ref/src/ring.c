@@ -138,8 +138,9 @@ static void put(struct rf_world *w, uint16_t dest, uint16_t type, const void *pa
 			   pad - (uint32_t)sizeof(struct rf_rec_hdr));
 	uint8_t *at = ring + (pos & mask);
 	/* The header's line last, in one go: a reader polls it, and each of its
-	 * looks between our stores to that line would cost us the line again. */
-	uint32_t head = RF_CACHELINE - (uint32_t)((pos + sizeof(struct rf_rec_hdr)) % RF_CACHELINE);
+	 * looks between our stores to that line would cost us the line again.
+	 * head: the payload bytes in that line (ring data is line-aligned). */
+	uint32_t head = (uint32_t)(-(pos + sizeof(struct rf_rec_hdr)) % RF_CACHELINE);
 	head = len < head ? len : head;
 	if (len > head)
 		memcpy(at + sizeof(struct rf_rec_hdr) + head, (const uint8_t *)payload + head, len - head);
