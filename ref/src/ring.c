@@ -259,9 +259,6 @@ static int drain_ring(struct rf_world *w, uint32_t p, bool waiting)
 	uint64_t mask = w->capacity - 1, stop = pos + w->capacity;
 	uint32_t c = commit_at(ring, mask, pos);
 	if (c == 0) {
-		/* The line after our slot's: a record that will span both then
-		 * comes in one transfer time, not two in a row. */
-		__builtin_prefetch(ring + (((pos | (RF_CACHELINE - 1)) + 1) & mask));
 		rf_os_cpu_relax(); /* fewer looks at the line the writer is filling */
 		return 0;
 	}
