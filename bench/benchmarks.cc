@@ -64,7 +64,11 @@ void Latency(benchmark::State& st, const std::string& name, rf_transport t, uint
   Label(st, P);
 }
 
-void Throughput(benchmark::State& st, const std::string& name, uint32_t size, uint32_t readers) {
+// Records a burst of ring/throughput/.../batch:N.
+constexpr uint32_t kBatch = 16;
+
+void Throughput(benchmark::State& st, const std::string& name, uint32_t size, uint32_t readers,
+                uint32_t batch) {
   rf_world* w = World(st, RF_TRANSPORT_SHM, readers + 1);
   if (!w) return;
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
@@ -72,11 +76,12 @@ void Throughput(benchmark::State& st, const std::string& name, uint32_t size, ui
   cmd.op = OP_THROUGHPUT;
   cmd.iters = n;
   cmd.size = size;
+  cmd.batch = batch;
   if (!Start(st, cmd, name)) return;
   int rc = 0;
   int64_t elapsed = 0;
   while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
-    rc = bench_throughput(w, n, size, &elapsed);
+    rc = bench_throughput(w, n, size, batch, &elapsed);
     st.SetIterationTime(static_cast<double>(elapsed) * 1e-9);
   }
   if (!Finish(st, rc, bench_stats{}, nullptr)) return;
@@ -220,12 +225,18 @@ void RegisterAll(const std::vector<rf_transport>& transports,
               }, false);
     });
   }
-  for (uint32_t P : o.procs)
-    for (uint32_t size : o.sizes) {
-      std::string name = "ring/throughput/size:" + std::to_string(size) +
-                         "/readers:" + std::to_string(P - 1);
-      Add(name, [name, size, P](benchmark::State& st) { Throughput(st, name, size, P - 1); });
-    }
+  // Per record (rf_send), then in bursts of kBatch (rf_send_many: one
+  // wake-up check and one leading store a burst).
+  for (uint32_t batch : {0u, kBatch})
+    for (uint32_t P : o.procs)
+      for (uint32_t size : o.sizes) {
+        std::string name = "ring/throughput/size:" + std::to_string(size) +
+                           "/readers:" + std::to_string(P - 1) +
+                           (batch ? "/batch:" + std::to_string(batch) : "");
+        Add(name, [name, size, P, batch](benchmark::State& st) {
+          Throughput(st, name, size, P - 1, batch);
+        });
+      }
   for (rf_transport t : transports)
     for (rf_algorithm a : BarrierAlgorithms(t, algorithms))
       for (uint32_t P : o.procs)

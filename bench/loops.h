@@ -45,6 +45,7 @@ struct bench_cmd {
 	uint32_t size;  /* record payload bytes */
 	uint32_t traffic; /* records sent by every participant before each round */
 	uint32_t mode;  /* enum rf_mode */
+	uint32_t batch; /* ring/throughput: records per rf_send_many, 0 for rf_send */
 };
 
 /* What each worker reports after a batch: its own time inside the barrier. */
@@ -108,9 +109,12 @@ int bench_stream(rf_world *w, uint64_t iters, int64_t *elapsed_ns);
 int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples);
 
 /* ring/throughput: participant 0 writes `iters` records of `size` bytes to
- * all; every reader takes all of them; *elapsed_ns (participant 0) runs from
- * the first send until a delivery fence says every reader has them all. */
-int bench_throughput(rf_world *w, uint64_t iters, uint32_t size, int64_t *elapsed_ns);
+ * all, by rf_send or (batch > 0) in bursts of `batch` by rf_send_many; every
+ * reader takes all of them; *elapsed_ns (participant 0) runs from the first
+ * send until a delivery fence says every reader has them all. */
+#define BENCH_MAX_BATCH 64u
+int bench_throughput(rf_world *w, uint64_t iters, uint32_t size, uint32_t batch,
+		     int64_t *elapsed_ns);
 
 /* barrier: `iters` rounds; before each every participant sends `traffic`
  * 8-byte records to all. Samples (participant 0) and `own` time only the

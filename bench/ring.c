@@ -1,5 +1,5 @@
-/* ring/pingpong and ring/throughput: the library's rings, by rf_send and
- * rf_poll only. */
+/* ring/pingpong and ring/throughput: the library's rings, by rf_send (or
+ * rf_send_many, batched throughput) and rf_poll only. */
 #include <sched.h>
 
 #include "loops.h"
@@ -58,11 +58,32 @@ int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples)
 	return 0;
 }
 
-int bench_throughput(rf_world *w, uint64_t iters, uint32_t size, int64_t *elapsed_ns)
+/* Writes `iters` records in bursts of `batch`; a full ring back-pressures
+ * mid-burst, and a burst cut short by the wait goes on from where it stopped. */
+static int send_bursts(rf_world *w, uint64_t iters, uint32_t size, uint32_t batch)
+{
+	struct rf_message m[BENCH_MAX_BATCH];
+	batch = batch < BENCH_MAX_BATCH ? batch : BENCH_MAX_BATCH;
+	for (uint32_t j = 0; j < batch; j++)
+		m[j] = (struct rf_message){RF_DEST_ALL, T_DATA, size, payload};
+	for (uint64_t i = 0; i < iters;) {
+		uint32_t k = iters - i < batch ? (uint32_t)(iters - i) : batch;
+		int n = rf_send_many(w, m, k, BENCH_WAIT_NS);
+		if (n < 0)
+			return n;
+		i += (uint64_t)n;
+	}
+	return 0;
+}
+
+int bench_throughput(rf_world *w, uint64_t iters, uint32_t size, uint32_t batch,
+		     int64_t *elapsed_ns)
 {
 	int rc = 0;
 	int64_t t0 = rf_os_now_ns();
-	if (rf_world_rank(w) == 0) {
+	if (rf_world_rank(w) == 0 && batch > 0) {
+		rc = send_bursts(w, iters, size, batch);
+	} else if (rf_world_rank(w) == 0) {
 		/* a full ring back-pressures: rf_send waits for the slowest reader */
 		for (uint64_t i = 0; i < iters && rc == 0; i++)
 			rc = rf_send(w, RF_DEST_ALL, T_DATA, payload, size, BENCH_WAIT_NS);

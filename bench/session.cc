@@ -57,7 +57,7 @@ int RunOp(rf_world* w, const bench_cmd& c, bench_stats* s) {
   switch (c.op) {
     case OP_CACHELINE: return bench_cacheline(w, c.iters, nullptr);
     case OP_PINGPONG: return bench_pingpong(w, c.iters, c.size, nullptr);
-    case OP_THROUGHPUT: return bench_throughput(w, c.iters, c.size, nullptr);
+    case OP_THROUGHPUT: return bench_throughput(w, c.iters, c.size, c.batch, nullptr);
     case OP_BARRIER:
       return bench_barrier(w, c.iters, static_cast<rf_mode>(c.mode), c.traffic, nullptr, s);
     case OP_PTHREAD: return bench_pthread(w, c.iters, nullptr, s);

@@ -31,6 +31,8 @@ FAMILIES = [
     ("stream", r"limit/stream"),
     ("pingpong", r"ring/pingpong/size:(?P<size>\d+)"),
     ("throughput", r"ring/throughput/size:(?P<size>\d+)/readers:(?P<readers>\d+)"),
+    ("throughput_batch", r"ring/throughput/size:(?P<size>\d+)/readers:(?P<readers>\d+)"
+                         r"/batch:(?P<batch>\d+)"),
     ("barrier", r"barrier/transport:(?P<transport>[\w-]+)(/algo:(?P<algo>\w+))?/mode:(?P<mode>\w+)"
                 r"/procs:(?P<procs>\d+)/traffic:(?P<traffic>\d+)"),
     ("pthread", r"baseline/pthread_barrier/procs:(?P<procs>\d+)"),

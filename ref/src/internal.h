@@ -6,7 +6,9 @@
  *   rf_seg_header      immutable after create, validated by every attach
  *   rf_seg_control     world state, abort, barrier counters
  *   rf_seg_part[P]     per participant: barrier entry, state, doorbell
- *   rf_seg_ring[P]     per ring: the writer's leading position
+ *   rf_seg_ring[P]     per ring: the writer's leading position (for snapshots
+ *                      and barrier diagnostics; readers never poll it: they
+ *                      learn of a record from its header's commit word)
  *   rf_seg_progress[P*P] per (ring p, reader q): received, processed
  *   barrier area       the algorithm's own words (barrier_*.c), if any
  *   data[P][capacity]  ring bytes
@@ -19,6 +21,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "platform.h"
@@ -106,15 +109,35 @@ struct rf_seg_progress {
 	_Atomic uint64_t processed;
 };
 
-/* Every record starts with this header, at a multiple of RF_REC_ALIGN. */
+/* Every record starts with this header, at a multiple of RF_REC_ALIGN. The
+ * writer stores the fields and the payload, then the commit word, last, with
+ * release (ring.c); the commit word is only ever accessed atomically
+ * (rf_rec_commit), the other fields are plain bytes. */
 struct rf_rec_hdr {
 	uint32_t len;
 	uint16_t type;
 	uint16_t sender;
 	uint16_t dest;
-	uint16_t check; /* hash of the fields and pos_lo: catches stray writes */
-	uint32_t pos_lo;
+	uint16_t check;  /* hash of the fields and the position: catches stray writes */
+	uint32_t commit; /* 0 (not written yet) or rf_rec_stamp of the record's position */
 };
+
+_Static_assert(sizeof(struct rf_rec_hdr) == RF_REC_ALIGN, "a header is one slot");
+
+/* The commit word of a record at position pos: never 0, because positions
+ * are multiples of RF_REC_ALIGN; a stale one from another lap differs (for
+ * positions less than 2^32 bytes apart). */
+static inline uint32_t rf_rec_stamp(uint64_t pos)
+{
+	return (uint32_t)pos | 1u;
+}
+
+/* The commit word of the header slot at `slot` (ring memory, aligned to
+ * RF_REC_ALIGN), for atomic access. */
+static inline _Atomic uint32_t *rf_rec_commit(uint8_t *slot)
+{
+	return (_Atomic uint32_t *)(slot + offsetof(struct rf_rec_hdr, commit));
+}
 
 struct rf_spawn; /* platform-private (spawn_*.c) */
 struct rf_park;  /* platform-private (park_*.c) */

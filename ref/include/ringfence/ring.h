@@ -36,6 +36,22 @@ extern "C" {
 int rf_send(rf_world *w, uint16_t dest, uint16_t type, const void *payload, uint32_t len,
 	    int64_t timeout_ns);
 
+/* One record of a burst (rf_send_many): as rf_send's arguments. */
+struct rf_message {
+	uint16_t dest, type;
+	uint32_t len;
+	const void *payload;
+};
+
+/* Publishes msgs[0..n) in order, as n rf_send calls would but with one
+ * wake-up of the readers for the burst. Arguments are checked first (nothing
+ * is written on RF_EINVAL / RF_ETOOBIG); then returns how many records, from
+ * the first, were published: n, or fewer when the ring stayed full
+ * (RF_NONBLOCK) or the wait for room ended (timeout_ns bounds the whole
+ * call; the next call reports why). A negative code only when none was:
+ * RF_EAGAIN, RF_ETIMEDOUT, RF_EBUSY, RF_EABORTED, RF_EPEERDEAD. */
+int rf_send_many(rf_world *w, const struct rf_message *msgs, uint32_t n, int64_t timeout_ns);
+
 /* Delivers every record available now on every inbound ring; returns how many
  * records were taken off (>= 0) or RF_ECORRUPT / RF_EABORTED / RF_EPEERDEAD. */
 int rf_poll(rf_world *w);

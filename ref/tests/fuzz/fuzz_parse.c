@@ -3,10 +3,12 @@
  *
  *   even  segment-header validation (rf_segment_validate) on the rest
  *   odd   record parsing: the rest is written into a live ring as if its
- *         writer had published it, and a reader polls it; with bit 2 set
- *         the headers' check fields are recomputed first, as a writer would,
- *         so that mutated lengths, types and positions get past the check
- *         and reach the deeper validation
+ *         writer had committed it, and a reader polls it; with bit 2 set
+ *         the headers' check fields and commit words are recomputed first,
+ *         as a writer would, so that mutated lengths, types and positions
+ *         get past them and reach the deeper validation; with bit 1 set the
+ *         reader resumes from a position the input gives (as from a damaged
+ *         `received` at attach)
  *
  * Either must answer with a return code (RF_ECORRUPT, RF_EABI, ...), never
  * read out of bounds or crash (run with ASan and UBSan). */
@@ -61,9 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *ring = rf_ring_data(writer, 0);
 	memset(ring, 0, writer->capacity);
 	memcpy(ring, data + 1, n);
-	/* The reader starts from 0 each time; the writer "published" n bytes,
-	 * or, steered by the input, a leading position anywhere. */
+	/* The reader starts from 0 each time, or, steered by the input, from a
+	 * position anywhere. */
 	reader->rx[0] = 0;
+	if (size > 9 && (data[0] & 2))
+		memcpy(&reader->rx[0], data + 1, sizeof reader->rx[0]);
 	atomic_store(&rf_progress(writer, 0, 1)->received, 0);
 	atomic_store(&rf_progress(writer, 0, 1)->processed, 0);
 	if (data[0] & 4) {
@@ -72,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct rf_rec_hdr h;
 			memcpy(&h, ring + pos, sizeof h);
 			h.check = rf_rec_check(&h, pos);
+			h.commit = rf_rec_stamp(pos);
 			memcpy(ring + pos, &h, sizeof h);
 			uint64_t step = sizeof h + (((uint64_t)h.len + 15) & ~15ull);
 			if (h.type == RF_TYPE_PAD || step > n)
@@ -79,10 +84,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pos += step;
 		}
 	}
-	uint64_t lead = n;
-	if (size > 9 && (data[0] & 2))
-		memcpy(&lead, data + 1, sizeof lead);
-	atomic_store(&writer->rings[0].leading, lead);
 	(void)rf_poll(reader);
 	return 0;
 }
