@@ -97,12 +97,13 @@ static int advance(struct rf_world *w, void *arg)
 	return 1;
 }
 
-/* Before a record goes to a handler, which may be slow: wake its writer (it
- * may sleep until its readers reach E_p) and take our own round as far as it
- * goes, so that peers whose signals we relay are not held by our handler. */
+/* Before a record goes to a handler, which may be slow, take our own round
+ * as far as it goes, so that peers whose signals we relay are not held by
+ * our handler. (The ring wakes the record's writer before the handler: it
+ * may sleep until its readers reach E_p.) */
 static void on_received(struct rf_world *w, uint32_t ring, bool to_handler)
 {
-	rf_round_wake_writer(w, ring, to_handler);
+	(void)ring;
 	if (to_handler && w->barrier->active)
 		advance(w, NULL);
 }

@@ -57,9 +57,6 @@ bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t 
  * each participant holds its own share before it arrives, a completed
  * rendezvous is a completed fence: no second phase. */
 bool rf_round_own_ring_fenced(struct rf_world *w, enum rf_mode mode);
-/* on_received hook of those rows: a writer that sleeps until its readers'
- * `received` reaches E_p is woken before a (maybe slow) handler runs. */
-void rf_round_wake_writer(struct rf_world *w, uint32_t ring, bool to_handler);
 /* A round's status from the OR of every participant's 1 << mode: 0 when one
  * mode was used, RF_EMODE when several. */
 int32_t rf_round_modes_status(uint32_t modes);

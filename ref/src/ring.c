@@ -258,10 +258,8 @@ static int drain_ring(struct rf_world *w, uint32_t p, bool waiting)
 	uint8_t *ring = rf_ring_data(w, p);
 	uint64_t mask = w->capacity - 1, stop = pos + w->capacity;
 	uint32_t c = commit_at(ring, mask, pos);
-	if (c == 0) {
-		rf_os_cpu_relax(); /* fewer looks at the line the writer is filling */
+	if (c == 0)
 		return 0;
-	}
 	struct rf_seg_progress *pr = rf_progress(w, p, w->self);
 	int n = 0;
 	while (c) {
@@ -335,6 +333,12 @@ static int poll_inbound(struct rf_world *w, bool waiting)
 			return n;
 		total += n;
 	}
+	/* Nothing anywhere: a caller spinning on rf_poll looks less often at
+	 * the lines the writers are filling. Once per poll, not per ring (P-1
+	 * pauses would slow every wait at large P), and not inside rf_wait,
+	 * which pauses between its own spins. */
+	if (total == 0 && !waiting)
+		rf_os_cpu_relax();
 	return total;
 }
 

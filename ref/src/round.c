@@ -85,12 +85,6 @@ bool rf_round_own_ring_fenced(struct rf_world *w, enum rf_mode mode)
 	return ring_low(w, w->self, mode == RF_PROCESSING_FENCE, false, &slowest) >= w->leading;
 }
 
-void rf_round_wake_writer(struct rf_world *w, uint32_t ring, bool to_handler)
-{
-	if (to_handler)
-		rf_wake(w, ring);
-}
-
 int32_t rf_round_modes_status(uint32_t modes)
 {
 	return modes & (modes - 1) ? RF_EMODE : 0;
