@@ -11,7 +11,7 @@
  *
  * The fence: before its first signal a participant waits until every reader
  * of its own ring has received (processed) up to its E_p, polling its own
- * inbound rings meanwhile (rf_round_own_ring_fenced). Arrival then means
+ * inbound rings meanwhile (struct rf_relay, round.c). Arrival then means
  * "my ring is fenced", and a completed round means every ring is: the fence
  * costs no second phase, only the check, which at K = 0 reads P-1
  * unchanged progress lines.
@@ -29,14 +29,10 @@ struct flag_line {
 };
 
 struct rf_barrier_state {
+	struct rf_relay relay; /* first: the frame of relaying rows (round.c) */
 	uint32_t stages;
-	uint64_t round;
-	enum rf_mode mode;
-	bool active;     /* inside enter(): delivery may advance the round */
 	uint32_t stage;  /* stages done in this round */
 	bool sent;       /* this stage's signal is out */
-	bool fencing;    /* our own ring's fence share still to hold */
-	uint32_t modes;  /* OR of 1 << mode heard so far */
 };
 
 static uint32_t stages_for(uint32_t P)
@@ -57,29 +53,25 @@ static struct flag_line *flag(struct rf_world *w, uint32_t who, uint32_t stage)
 	return (struct flag_line *)w->barrier_area + (size_t)who * w->barrier->stages + stage;
 }
 
-/* Runs the round as far as it can go now: 1 when complete, RF_WAIT_PROGRESS
- * when it moved, 0 when it waits for a peer. Called again by the wait after
- * it announced it may sleep: every step is done once. */
+/* The stages, as far as they can go now (struct rf_relay's step): 1 when
+ * complete, RF_WAIT_PROGRESS when they moved, 0 when waiting for a peer.
+ * Called again by the wait after it announced it may sleep: every step is
+ * done once. */
 static int advance(struct rf_world *w, void *arg)
 {
 	(void)arg;
 	struct rf_barrier_state *b = w->barrier;
+	struct rf_relay *r = &b->relay;
 	bool moved = false;
-	if (b->fencing) {
-		if (!rf_round_own_ring_fenced(w, b->mode))
-			return 0;
-		b->fencing = false;
-		moved = true;
-	}
-	uint32_t P = w->nprocs, par = (uint32_t)(b->round & 1);
-	uint64_t want = b->round;
+	uint32_t P = w->nprocs, par = (uint32_t)(r->round & 1);
+	uint64_t want = r->round;
 	while (b->stage < b->stages) {
 		uint32_t k = b->stage;
 		if (!b->sent) {
 			uint32_t to = (uint32_t)((w->self + (1ull << k)) % P);
 			/* release: the partner, and all it signals later, see our
 			 * fence share held and everything we heard of */
-			atomic_store_explicit(&flag(w, to, k)->slot[par], want << 3 | b->modes,
+			atomic_store_explicit(&flag(w, to, k)->slot[par], want << 3 | r->modes,
 					      memory_order_release);
 			rf_wake(w, to);
 			b->sent = true;
@@ -89,7 +81,7 @@ static int advance(struct rf_world *w, void *arg)
 						  memory_order_acquire);
 		if (v >> 3 != want)
 			return moved ? RF_WAIT_PROGRESS : 0;
-		b->modes |= (uint32_t)(v & 7);
+		r->modes |= (uint32_t)(v & 7);
 		b->stage++;
 		b->sent = false;
 		moved = true;
@@ -97,36 +89,16 @@ static int advance(struct rf_world *w, void *arg)
 	return 1;
 }
 
-/* Before a record goes to a handler, which may be slow, take our own round
- * as far as it goes, so that peers whose signals we relay are not held by
- * our handler. (The ring wakes the record's writer before the handler: it
- * may sleep until its readers reach E_p.) */
-static void on_received(struct rf_world *w, uint32_t ring, bool to_handler)
-{
-	(void)ring;
-	if (to_handler && w->barrier->active)
-		advance(w, NULL);
-}
-
 static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
 		 int32_t *status)
 {
 	struct rf_barrier_state *b = w->barrier;
-	b->round = R;
-	b->mode = mode;
 	b->stage = 0;
 	b->sent = false;
-	b->fencing = rf_round_fenced(mode);
-	b->modes = 1u << mode;
-	b->active = true;
-	int rc = rf_ring_wait(w, advance, NULL, deadline_ns);
-	b->active = false;
-	if (rc)
-		return rc;
-	*status = rf_round_modes_status(b->modes);
-	if (w->self == 0)
+	int rc = rf_round_relay(w, R, mode, deadline_ns, status);
+	if (rc == 0 && w->self == 0)
 		rf_round_completed(w, R, mode);
-	return 0;
+	return rc;
 }
 
 static int init(struct rf_world *w)
@@ -134,6 +106,7 @@ static int init(struct rf_world *w)
 	w->barrier = calloc(1, sizeof *w->barrier);
 	if (!w->barrier)
 		return RF_ENOMEM;
+	w->barrier->relay.step = advance;
 	w->barrier->stages = stages_for(w->nprocs);
 	return 0;
 }
@@ -149,5 +122,4 @@ const struct rf_barrier_ops rf_barrier_dissemination_ops = {
 	.init = init,
 	.fini = fini,
 	.enter = enter,
-	.on_received = on_received,
 };

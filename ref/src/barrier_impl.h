@@ -52,14 +52,26 @@ bool rf_round_fenced(enum rf_mode mode);
  * ring (its slowest reader) instead of stopping at the first shortfall. */
 bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t *entry,
 			  const uint8_t *need, bool running_only, struct rf_handshake_row *rows);
-/* Writer-side fence share (the dissemination and tree rows): every reader of
- * our own ring has received (processed) up to our entry position E_p. When
- * each participant holds its own share before it arrives, a completed
- * rendezvous is a completed fence: no second phase. */
-bool rf_round_own_ring_fenced(struct rf_world *w, enum rf_mode mode);
-/* A round's status from the OR of every participant's 1 << mode: 0 when one
- * mode was used, RF_EMODE when several. */
-int32_t rf_round_modes_status(uint32_t modes);
+/* The frame of a *relaying* row (dissemination, tree): participants pass
+ * signals on, each carrying round R and the OR of the modes heard of, and
+ * the fence is held writer-side: a participant arrives only once every
+ * reader of its own ring has received (processed) up to its E_p, so a
+ * completed rendezvous is a completed fence, with no second phase. A
+ * relaying row's state (w->barrier) starts with this struct. */
+struct rf_relay {
+	rf_cond_fn step; /* the row's own steps, run once our fence share holds:
+			  * 1 when the round is complete, RF_WAIT_PROGRESS when
+			  * it moved, 0 when it waits; each step done once */
+	uint64_t round;
+	enum rf_mode mode;
+	bool fencing;    /* our fence share still to hold */
+	uint32_t modes;  /* OR of 1 << mode heard of so far */
+};
+/* Runs round R of the relaying row whose state w->barrier is (its own
+ * fields for R already reset): 0 with *status the round's outcome, or the
+ * wait's RF_E* code. */
+int rf_round_relay(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
+		   int32_t *status);
 /* One participant per round (the algorithm says which) counts the round
  * and publishes completed_rounds = R for snapshots. */
 void rf_round_completed(struct rf_world *w, uint64_t R, enum rf_mode mode);

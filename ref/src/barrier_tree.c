@@ -15,7 +15,7 @@
  * subtree; the root's release carries everyone's, so all agree on
  * RF_EMODE. The fence is as in the dissemination barrier: a participant
  * arrives only once every reader of its own ring has reached its E_p
- * (rf_round_own_ring_fenced), so the completed rendezvous is the fence.
+ * (struct rf_relay, round.c), so the completed rendezvous is the fence.
  *
  * A child's slot holds R-1 or R: it cannot arrive in R+1 before the release
  * of R, which needs its parent to have read R. The release word likewise
@@ -36,16 +36,12 @@ struct arrive_line {
 _Static_assert((FANIN - 1) * (3 + 5) <= MAX_CHILDREN, "children of a leader fit its line");
 
 struct rf_barrier_state {
+	struct rf_relay relay; /* first: the frame of relaying rows (round.c) */
 	bool built;        /* parent and children known (at the first round) */
 	int32_t parent;    /* -1: the root */
 	uint32_t slot;     /* our slot in the parent's line */
 	uint32_t children;
-	uint64_t round;
-	enum rf_mode mode;
-	bool active;     /* inside enter(): delivery may advance the round */
-	bool fencing;      /* our own ring's fence share still to hold */
 	bool arrived;      /* our subtree's arrival is out */
-	uint32_t modes;
 };
 
 static size_t shared_bytes(uint32_t P)
@@ -141,31 +137,27 @@ static int build(struct rf_world *w)
 	return 0;
 }
 
-/* Runs the round as far as it can go now: 1 when released, RF_WAIT_PROGRESS
- * when it moved, 0 when it waits. Every step is done once. */
+/* The climb and the release, as far as they can go now (struct rf_relay's
+ * step): 1 when released, RF_WAIT_PROGRESS when it moved, 0 when it waits.
+ * Every step is done once. */
 static int advance(struct rf_world *w, void *arg)
 {
 	(void)arg;
 	struct rf_barrier_state *b = w->barrier;
+	struct rf_relay *r = &b->relay;
 	bool moved = false;
-	if (b->fencing) {
-		if (!rf_round_own_ring_fenced(w, b->mode))
-			return 0;
-		b->fencing = false;
-		moved = true;
-	}
-	uint64_t want = b->round;
+	uint64_t want = r->round;
 	if (!b->arrived) {
 		struct arrive_line *mine = line(w, w->self);
-		uint32_t modes = b->modes;
+		uint32_t modes = r->modes;
 		for (uint32_t c = 0; c < b->children; c++) {
 			/* acquire: the child's subtree held its fence shares */
 			uint64_t v = atomic_load_explicit(&mine->slot[c], memory_order_acquire);
 			if (v >> 3 != want)
-				return moved ? RF_WAIT_PROGRESS : 0;
+				return 0;
 			modes |= (uint32_t)(v & 7);
 		}
-		b->modes = modes;
+		r->modes = modes;
 		b->arrived = true;
 		moved = true;
 		if (b->parent < 0) {
@@ -184,19 +176,8 @@ static int advance(struct rf_world *w, void *arg)
 	uint64_t v = atomic_load_explicit(release_word(w), memory_order_acquire);
 	if (v >> 3 != want)
 		return moved ? RF_WAIT_PROGRESS : 0;
-	b->modes = (uint32_t)(v & 7);
+	r->modes = (uint32_t)(v & 7);
 	return 1;
-}
-
-/* Before a record goes to a handler, which may be slow, take our own round
- * as far as it goes, so that peers whose signals we relay are not held by
- * our handler. (The ring wakes the record's writer before the handler: it
- * may sleep until its readers reach E_p.) */
-static void on_received(struct rf_world *w, uint32_t ring, bool to_handler)
-{
-	(void)ring;
-	if (to_handler && w->barrier->active)
-		advance(w, NULL);
 }
 
 static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
@@ -208,26 +189,20 @@ static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t dead
 		if (rc)
 			return rc;
 	}
-	b->round = R;
-	b->mode = mode;
-	b->fencing = rf_round_fenced(mode);
 	b->arrived = false;
-	b->modes = 1u << mode;
-	b->active = true;
-	int rc = rf_ring_wait(w, advance, NULL, deadline_ns);
-	b->active = false;
-	if (rc)
-		return rc;
-	*status = rf_round_modes_status(b->modes);
-	if (b->parent < 0)
+	int rc = rf_round_relay(w, R, mode, deadline_ns, status);
+	if (rc == 0 && b->parent < 0)
 		rf_round_completed(w, R, mode);
-	return 0;
+	return rc;
 }
 
 static int init(struct rf_world *w)
 {
 	w->barrier = calloc(1, sizeof *w->barrier);
-	return w->barrier ? 0 : RF_ENOMEM;
+	if (!w->barrier)
+		return RF_ENOMEM;
+	w->barrier->relay.step = advance;
+	return 0;
 }
 
 static void fini(struct rf_world *w)
@@ -241,5 +216,4 @@ const struct rf_barrier_ops rf_barrier_tree_ops = {
 	.init = init,
 	.fini = fini,
 	.enter = enter,
-	.on_received = on_received,
 };

@@ -78,16 +78,46 @@ bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t 
 	return ok;
 }
 
-bool rf_round_own_ring_fenced(struct rf_world *w, enum rf_mode mode)
+/* Writer-side fence share: every reader of our ring is at or past E_p. */
+static bool own_ring_fenced(struct rf_world *w, enum rf_mode mode)
 {
 	uint32_t slowest;
 	/* w->leading is our E_p: nothing is written between entry and return */
 	return ring_low(w, w->self, mode == RF_PROCESSING_FENCE, false, &slowest) >= w->leading;
 }
 
-int32_t rf_round_modes_status(uint32_t modes)
+/* The wait's condition: our fence share, then the row's steps. */
+static int relay_advance(struct rf_world *w, void *arg)
 {
-	return modes & (modes - 1) ? RF_EMODE : 0;
+	(void)arg;
+	struct rf_relay *r = (struct rf_relay *)w->barrier;
+	bool moved = false;
+	if (r->fencing) {
+		if (!own_ring_fenced(w, r->mode))
+			return 0;
+		r->fencing = false;
+		moved = true;
+	}
+	int c = r->step(w, NULL);
+	return c == 0 && moved ? RF_WAIT_PROGRESS : c;
+}
+
+int rf_round_relay(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
+		   int32_t *status)
+{
+	struct rf_relay *r = (struct rf_relay *)w->barrier;
+	r->round = R;
+	r->mode = mode;
+	r->fencing = rf_round_fenced(mode);
+	r->modes = 1u << mode;
+	/* rf_ring_wait asks this condition before it delivers, and inside a
+	 * wait a drain stops after each user handler: a slow handler holds our
+	 * round back by one handler at most, not by a whole batch */
+	int rc = rf_ring_wait(w, relay_advance, NULL, deadline_ns);
+	/* one mode heard of: 0; several: RF_EMODE, the same everywhere since
+	 * every participant ends with the OR of all P */
+	*status = r->modes & (r->modes - 1) ? RF_EMODE : 0;
+	return rc;
 }
 
 void rf_round_completed(struct rf_world *w, uint64_t R, enum rf_mode mode)
