@@ -183,10 +183,26 @@ void MpiBarrier(benchmark::State& st, const std::string& name, uint32_t P) {
 }
 #endif
 
-void Add(const std::string& name, std::function<void(benchmark::State&)> fn) {
-  benchmark::RegisterBenchmark(name.c_str(), [fn](benchmark::State& st) { fn(st); })
-      ->UseManualTime()
-      ->Unit(benchmark::kNanosecond);
+// iterations > 0 fixes the count instead of letting Google Benchmark reach
+// --benchmark_min_time of (manual) time.
+void Add(const std::string& name, std::function<void(benchmark::State&)> fn,
+         int64_t iterations = 0) {
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), [fn](benchmark::State& st) { fn(st); })
+                ->UseManualTime()
+                ->Unit(benchmark::kNanosecond);
+  if (iterations > 0) b->Iterations(iterations);
+}
+
+// A barrier row's iterations when its untimed traffic would dominate the
+// run: each round delivers K records of every participant to P-1 readers,
+// and only the barrier call is timed, so min_time of manual time can take
+// a minute of wall time at P = 16, K = 256 on 2 CPUs. Past 10000 deliveries
+// a round, a fixed count keeps the row near a second (0: Google Benchmark's
+// own choice).
+int64_t BarrierIterations(uint32_t P, uint32_t K) {
+  const uint64_t deliveries = static_cast<uint64_t>(P) * (P - 1) * K;
+  if (deliveries < 10000) return 0;
+  return std::max<int64_t>(50, static_cast<int64_t>(5000000 / deliveries));
 }
 
 }  // namespace
@@ -255,7 +271,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
                       [mode, k](rf_world* w, uint64_t n, int64_t* s, bench_stats* own) {
                         return bench_barrier(w, n, mode, k, s, own);
                       }, true, a);
-            });
+            }, BarrierIterations(P, k));
           }
   // Not registered where it does not exist (AbsentBaselines says so): a
   // substitute under its name would not measure what the name says.
