@@ -84,8 +84,11 @@ int rf_barrier_init(struct rf_world *w)
 
 void rf_barrier_fini(struct rf_world *w)
 {
-	if (w->barrier_ops)
+	if (w->barrier_ops && w->barrier_ops->fini)
 		w->barrier_ops->fini(w);
+	else
+		free(w->barrier); /* a row whose state is one allocation */
+	w->barrier = NULL;
 	w->barrier_ops = NULL;
 }
 

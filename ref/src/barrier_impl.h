@@ -15,7 +15,8 @@ struct rf_barrier_ops {
 	size_t (*shared_bytes)(uint32_t nprocs);
 	/* Allocates w->barrier; called for every handle, before any record. */
 	int (*init)(struct rf_world *w);
-	/* Frees it (w->barrier may be NULL after a failed init). */
+	/* Frees it (w->barrier may be NULL after a failed init); NULL: the
+	 * state is one allocation, and free() is enough. */
 	void (*fini)(struct rf_world *w);
 	/* Creator only: the transport's words in a fresh segment (may be NULL). */
 	void (*segment_init)(struct rf_world *w);

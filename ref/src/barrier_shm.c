@@ -199,15 +199,8 @@ static int init(struct rf_world *w)
 	return w->barrier ? 0 : RF_ENOMEM;
 }
 
-static void fini(struct rf_world *w)
-{
-	free(w->barrier);
-	w->barrier = NULL;
-}
-
 const struct rf_barrier_ops rf_barrier_shm_ops = {
 	.init = init,
-	.fini = fini,
 	.segment_init = segment_init,
 	.enter = enter,
 	.on_received = on_received,

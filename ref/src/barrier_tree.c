@@ -205,15 +205,8 @@ static int init(struct rf_world *w)
 	return 0;
 }
 
-static void fini(struct rf_world *w)
-{
-	free(w->barrier);
-	w->barrier = NULL;
-}
-
 const struct rf_barrier_ops rf_barrier_tree_ops = {
 	.shared_bytes = shared_bytes,
 	.init = init,
-	.fini = fini,
 	.enter = enter,
 };
