@@ -34,7 +34,7 @@ void rf_wait_tune(struct rf_world *w)
 	 * the CPU the peer it waits for needs, so a waiter that cannot progress
 	 * yields at once (no spin), as Open MPI's yield-when-idle does; measured
 	 * here at P = 3, 4 and 8 on 2 CPUs, even 50 spins before the first yield
-	 * doubled a round (README, "Waiting"). */
+	 * doubled a round (README, "Two transports"). */
 	bool crowded = w->nprocs > rf_os_ncpus() || w->ctl->oversubscribed;
 	/* ... unless we have a PU to ourselves: then spinning steals no peer's
 	 * CPU, and a yield, a system call, only makes us slower to see the
