@@ -95,10 +95,7 @@ static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t dead
 	struct rf_barrier_state *b = w->barrier;
 	b->stage = 0;
 	b->sent = false;
-	int rc = rf_round_relay(w, R, mode, deadline_ns, status);
-	if (rc == 0 && w->self == 0)
-		rf_round_completed(w, R, mode);
-	return rc;
+	return rf_round_relay(w, R, mode, deadline_ns, status);
 }
 
 static int init(struct rf_world *w)
@@ -107,6 +104,7 @@ static int init(struct rf_world *w)
 	if (!w->barrier)
 		return RF_ENOMEM;
 	w->barrier->relay.step = advance;
+	w->barrier->relay.counts = w->self == 0; /* no participant is last: 0 counts */
 	w->barrier->stages = stages_for(w->nprocs);
 	return 0;
 }

@@ -67,15 +67,14 @@ struct rf_relay {
 	enum rf_mode mode;
 	bool fencing;    /* our fence share still to hold */
 	uint32_t modes;  /* OR of 1 << mode heard of so far */
+	bool counts;     /* we are the one participant that counts each round
+			  * (rf_round_completed); set by the row */
 };
 /* Runs round R of the relaying row whose state w->barrier is (its own
- * fields for R already reset): 0 with *status the round's outcome, or the
- * wait's RF_E* code. */
+ * fields for R already reset), and counts it where r->counts: 0 with
+ * *status the round's outcome, or the wait's RF_E* code. */
 int rf_round_relay(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
 		   int32_t *status);
-/* One participant per round (the algorithm says which) counts the round
- * and publishes completed_rounds = R for snapshots. */
-void rf_round_completed(struct rf_world *w, uint64_t R, enum rf_mode mode);
 /* Counts a completed round in the shared per-mode statistics (handshake:
  * its completion waited wait_ns for the fence). */
 void rf_round_stats(struct rf_world *w, enum rf_mode mode, bool handshake, int64_t wait_ns);

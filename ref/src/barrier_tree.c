@@ -131,6 +131,7 @@ static int build(struct rf_world *w)
 		n = kept;
 	}
 	b->children = children[w->self];
+	b->relay.counts = b->parent < 0; /* the root releases, so it counts */
 	free(leaders);
 	free(children);
 	b->built = true;
@@ -190,10 +191,7 @@ static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t dead
 			return rc;
 	}
 	b->arrived = false;
-	int rc = rf_round_relay(w, R, mode, deadline_ns, status);
-	if (rc == 0 && b->parent < 0)
-		rf_round_completed(w, R, mode);
-	return rc;
+	return rf_round_relay(w, R, mode, deadline_ns, status);
 }
 
 static int init(struct rf_world *w)

@@ -102,6 +102,15 @@ static int relay_advance(struct rf_world *w, void *arg)
 	return c == 0 && moved ? RF_WAIT_PROGRESS : c;
 }
 
+/* The round counted once in the shared statistics, and completed_rounds = R
+ * published for snapshots. */
+static void count_completed(struct rf_world *w, uint64_t R, enum rf_mode mode)
+{
+	rf_round_stats(w, mode, false, 0);
+	/* release: a snapshot that sees R sees the statistics */
+	atomic_store_explicit(&w->ctl->completed_rounds, R, memory_order_release);
+}
+
 int rf_round_relay(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
 		   int32_t *status)
 {
@@ -117,14 +126,9 @@ int rf_round_relay(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t de
 	/* one mode heard of: 0; several: RF_EMODE, the same everywhere since
 	 * every participant ends with the OR of all P */
 	*status = r->modes & (r->modes - 1) ? RF_EMODE : 0;
+	if (rc == 0 && r->counts)
+		count_completed(w, R, mode);
 	return rc;
-}
-
-void rf_round_completed(struct rf_world *w, uint64_t R, enum rf_mode mode)
-{
-	rf_round_stats(w, mode, false, 0);
-	/* release: a snapshot that sees R sees the statistics */
-	atomic_store_explicit(&w->ctl->completed_rounds, R, memory_order_release);
 }
 
 void rf_round_stats(struct rf_world *w, enum rf_mode mode, bool handshake, int64_t wait_ns)
