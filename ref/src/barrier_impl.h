@@ -68,7 +68,7 @@ struct rf_relay {
 	bool fencing;    /* our fence share still to hold */
 	uint32_t modes;  /* OR of 1 << mode heard of so far */
 	bool counts;     /* we are the one participant that counts each round
-			  * (rf_round_completed); set by the row */
+			  * (round.c); set by the row */
 };
 /* Runs round R of the relaying row whose state w->barrier is (its own
  * fields for R already reset), and counts it where r->counts: 0 with
