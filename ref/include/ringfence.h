@@ -10,5 +10,6 @@
 #include "ringfence/barrier.h"
 #include "ringfence/snapshot.h"
 #include "ringfence/launch.h"
+#include "ringfence/driver.h"
 
 #endif
