@@ -13,7 +13,10 @@
  * Knobs, for experiments: RF_SPIN (spin iterations before yielding or
  * sleeping), RF_YIELD_NS (how long to yield), RF_PARK_SLICE_NS (longest sleep
  * between liveness checks), RF_TRACE_HANDSHAKE (log the coordinator's
- * handshakes). */
+ * handshakes: 0 or 1). Each is parsed strictly and bounded (knob()), so no
+ * setting can stretch a wait past its timeout or hide a stall. */
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -26,6 +29,46 @@ static bool alone_on_pu(const struct rf_world *w)
 		if (p != w->self && w->part[p].binding.pu == pu)
 			return false;
 	return pu >= 0;
+}
+
+/* The knobs' bounds. The spin budget is checked against the deadline every
+ * RF_SPIN_CHECK spins, so even the largest cannot stretch a wait past its
+ * timeout; a yield phase never checks peers' liveness, so it stays shorter
+ * than a park slice; a park slice may be long (60 s proves no wake-up needs
+ * a timeout) because every sleep is also cut at the deadline. */
+#define RF_SPIN_MAX 1000000
+#define RF_SPIN_CHECK 256
+#define RF_YIELD_NS_MAX (10ll * 1000000ll)
+#define RF_PARK_SLICE_NS_MIN (10ll * 1000ll)
+#define RF_PARK_SLICE_NS_MAX (600ll * 1000000000ll)
+
+enum { KNOB_SPIN, KNOB_YIELD, KNOB_SLICE, KNOB_TRACE, KNOB_COUNT };
+static const char *const knob_names[KNOB_COUNT] = {"RF_SPIN", "RF_YIELD_NS", "RF_PARK_SLICE_NS",
+						   "RF_TRACE_HANDSHAKE"};
+static atomic_bool knob_warned[KNOB_COUNT]; /* one warning per knob per process */
+
+/* A knob's value: unset or empty gives dflt; anything but a whole decimal
+ * number keeps dflt, a number outside [lo, hi] is clamped, and either is
+ * said once per process, naming the knob. */
+static int64_t knob(int which, int64_t dflt, int64_t lo, int64_t hi)
+{
+	const char *v = getenv(knob_names[which]);
+	if (!v || !*v)
+		return dflt;
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	bool garbage = end == v || *end != '\0';
+	int64_t got = garbage ? dflt : errno == ERANGE ? (n < 0 ? lo : hi) : n < lo ? lo : n > hi ? hi : n;
+	if ((garbage || got != n || errno == ERANGE) && !atomic_exchange(&knob_warned[which], true)) {
+		if (garbage)
+			rf_log(RF_LOG_WARN, "%s=\"%s\" is not a number: ignored (using %lld)",
+			       knob_names[which], v, (long long)dflt);
+		else
+			rf_log(RF_LOG_WARN, "%s=%s is outside %lld..%lld: using %lld", knob_names[which],
+			       v, (long long)lo, (long long)hi, (long long)got);
+	}
+	return got;
 }
 
 void rf_wait_tune(struct rf_world *w)
@@ -41,23 +84,19 @@ void rf_wait_tune(struct rf_world *w)
 	 * round complete (P = 3 on 2 CPUs: the lone participant late for the
 	 * next round made a third of the rounds cost one more switch). */
 	crowded = crowded && !alone_on_pu(w);
-	const char *spin = getenv("RF_SPIN");
-	if (w->hdr->spin >= 0)
-		w->spin = w->hdr->spin;
-	else if (spin && *spin)
-		w->spin = (int32_t)strtol(spin, NULL, 10);
-	else
-		w->spin = crowded ? 0 : 4000;
-	const char *yield = getenv("RF_YIELD_NS");
-	w->yield_ns = yield && *yield ? atoll(yield) : (crowded ? RF_YIELD_NS : 0);
-	const char *slice = getenv("RF_PARK_SLICE_NS");
-	w->park_slice_ns = slice && atoll(slice) > 0 ? atoll(slice) : RF_PARK_SLICE_NS;
+	int64_t spin = knob(KNOB_SPIN, crowded ? 0 : 4000, 0, RF_SPIN_MAX);
+	/* the world's own setting wins; it lives in shared memory, so bound it too */
+	int32_t hdr_spin = w->hdr->spin;
+	if (hdr_spin >= 0)
+		spin = hdr_spin < RF_SPIN_MAX ? hdr_spin : RF_SPIN_MAX;
+	w->spin = (int32_t)spin;
+	w->yield_ns = knob(KNOB_YIELD, crowded ? RF_YIELD_NS : 0, 0, RF_YIELD_NS_MAX);
+	w->park_slice_ns = knob(KNOB_SLICE, RF_PARK_SLICE_NS, RF_PARK_SLICE_NS_MIN, RF_PARK_SLICE_NS_MAX);
 }
 
 bool rf_knob_trace_handshake(void)
 {
-	const char *trace = getenv("RF_TRACE_HANDSHAKE");
-	return trace && *trace && *trace != '0';
+	return knob(KNOB_TRACE, 0, 0, 1) != 0;
 }
 
 int rf_check_peers(struct rf_world *w)
@@ -112,7 +151,9 @@ int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns)
 		if (spins < w->spin) {
 			spins++;
 			rf_os_cpu_relax();
-			continue;
+			if (spins % RF_SPIN_CHECK != 0 || rf_os_now_ns() < deadline_ns)
+				continue;
+			return RF_ETIMEDOUT;
 		}
 		int64_t now = rf_os_now_ns();
 		if (now >= deadline_ns)

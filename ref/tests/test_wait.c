@@ -13,7 +13,11 @@
  *             deadline; a condition already true returns at once, whatever
  *             the deadline; an error from the condition is returned as is.
  *   knobs     the world's spin setting beats RF_SPIN; RF_SPIN beats the
- *             default; a nonsense RF_PARK_SLICE_NS keeps the default slice.
+ *             default; a nonsense RF_PARK_SLICE_NS keeps the default slice,
+ *             with one warning naming it.
+ *   clamp     out-of-range knobs (CTest: RF_SPIN past INT32_MAX, a yield of
+ *             100 s, a 1 ns slice) are clamped, each warned about once; a
+ *             spin budget of INT32_MAX still ends a wait at its deadline.
  */
 #include <string.h>
 
@@ -108,9 +112,23 @@ static void run_timeout(void)
 	CHECK_OK(rf_world_close(w));
 }
 
+/* Counts the warnings that name each knob. */
+static int warned_spin, warned_yield, warned_slice;
+
+static void count_warnings(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	if (level != RF_LOG_WARN)
+		return;
+	warned_spin += strstr(msg, "RF_SPIN") != NULL;
+	warned_yield += strstr(msg, "RF_YIELD_NS") != NULL;
+	warned_slice += strstr(msg, "RF_PARK_SLICE_NS") != NULL;
+}
+
 static void run_knobs(void)
 {
 	/* CTest sets RF_SPIN=7 and RF_PARK_SLICE_NS=nonsense for this case. */
+	rf_set_log(count_warnings, NULL);
 	rf_world *w = world_alone(3);
 	CHECK(w->spin == 3, "the world's spin 3 lost to RF_SPIN: %d", w->spin);
 	CHECK(w->park_slice_ns == RF_PARK_SLICE_NS, "slice %lld", (long long)w->park_slice_ns);
@@ -118,11 +136,41 @@ static void run_knobs(void)
 	w = world_alone(-1);
 	CHECK(w->spin == 7, "RF_SPIN=7 ignored: %d", w->spin);
 	CHECK_OK(rf_world_close(w));
+	CHECK(warned_slice == 1 && warned_spin == 0, "warnings: slice %d (want 1), spin %d (want 0)",
+	      warned_slice, warned_spin);
+}
+
+static void run_clamp(void)
+{
+	/* CTest: RF_SPIN=-2147483649 RF_YIELD_NS=100000000000 RF_PARK_SLICE_NS=1 */
+	rf_set_log(count_warnings, NULL);
+	rf_world *w = world_alone(-1);
+	CHECK(w->spin == 0, "RF_SPIN=-2147483649 gave spin %d", w->spin);
+	CHECK(w->yield_ns > 0 && w->yield_ns <= 10 * TU_MS, "a 100 s yield gave %lld ns",
+	      (long long)w->yield_ns);
+	CHECK(w->park_slice_ns >= 1000, "a 1 ns slice gave %lld ns", (long long)w->park_slice_ns);
+	CHECK_OK(rf_world_close(w));
+	w = world_alone(-1); /* the same knobs again: no second warning */
+	CHECK_OK(rf_world_close(w));
+	CHECK(warned_spin == 1 && warned_yield == 1 && warned_slice == 1,
+	      "warnings spin %d, yield %d, slice %d (want one each)", warned_spin, warned_yield,
+	      warned_slice);
+	/* The world's own spin lives in shared memory: bounded as well. */
+	w = world_alone(INT32_MAX);
+	CHECK(w->spin <= 1000000, "params.spin INT32_MAX gave spin %d", w->spin);
+	/* Even an unbounded budget (set behind the library's back) ends at the
+	 * deadline: 2^31 pauses would take a minute or more. */
+	w->spin = INT32_MAX;
+	int64_t start = rf_os_now_ns();
+	CHECK_RC(rf_wait(w, never, NULL, start + TU_MS), RF_ETIMEDOUT);
+	CHECK(rf_os_now_ns() - start < 5000 * TU_MS, "a 1 ms wait with spin INT32_MAX took %lld ms",
+	      (long long)((rf_os_now_ns() - start) / TU_MS));
+	CHECK_OK(rf_world_close(w));
 }
 
 int main(int argc, char **argv)
 {
-	CHECK(argc >= 2, "usage: %s pingpong|abort|timeout|knobs", argv[0]);
+	CHECK(argc >= 2, "usage: %s pingpong|abort|timeout|knobs|clamp", argv[0]);
 	tu_log_to_stderr();
 	const char *c = argv[1];
 	if (strcmp(c, "timeout") == 0) {
@@ -131,6 +179,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(c, "knobs") == 0) {
 		run_knobs();
+		return 0;
+	}
+	if (strcmp(c, "clamp") == 0) {
+		run_clamp();
 		return 0;
 	}
 	struct rf_launch_opts o;
