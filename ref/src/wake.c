@@ -37,14 +37,23 @@ void rf_wake(struct rf_world *w, uint32_t who)
 	ring_doorbell(w, who);
 }
 
-void rf_wake_all(struct rf_world *w)
+/* Rings every sleeper's doorbell; our own too when self_too, for a waker
+ * that is another thread of our process (participant 0's watcher, a signal
+ * handler's thread) while our own thread may sleep. */
+static void wake_sleepers(struct rf_world *w, bool self_too)
 {
 	waker_fence(w);
 	if (atomic_load_explicit(&w->ctl->nsleepers, memory_order_relaxed) == 0)
 		return;
 	for (uint32_t q = 0; q < w->nprocs; q++)
-		if (q != w->self && atomic_load_explicit(&w->part[q].sleeping, memory_order_relaxed))
+		if ((self_too || q != w->self) &&
+		    atomic_load_explicit(&w->part[q].sleeping, memory_order_relaxed))
 			ring_doorbell(w, q);
+}
+
+void rf_wake_all(struct rf_world *w)
+{
+	wake_sleepers(w, false);
 }
 
 int rf_world_abort(rf_world *w, int reason)
@@ -55,7 +64,10 @@ int rf_world_abort(rf_world *w, int reason)
 	/* acq_rel: the first reason wins; waiters acquire it */
 	atomic_compare_exchange_strong_explicit(&w->ctl->abort_reason, &none, reason,
 						memory_order_acq_rel, memory_order_acquire);
-	rf_wake_all(w);
+	/* An abort often comes from another thread of a participant (the
+	 * watcher that saw a worker die): that participant's own sleeping
+	 * thread must wake too, not at its next liveness slice. */
+	wake_sleepers(w, true);
 	return 0;
 }
 

@@ -15,6 +15,11 @@
  *   knobs     the world's spin setting beats RF_SPIN; RF_SPIN beats the
  *             default; a nonsense RF_PARK_SLICE_NS keeps the default slice,
  *             with one warning naming it.
+ *   deathwake P=2, launched: participant 0 sleeps on a condition that never
+ *             holds; worker 1 dies. Participant 0's own watcher thread sees the
+ *             death: its abort must wake participant 0's sleeping thread (CTest
+ *             sets a 60 s sleep slice, so the liveness check cannot do it
+ *             before the 30 s deadline: taking 10 s or more fails).
  *   clamp     out-of-range knobs (CTest: RF_SPIN past INT32_MAX, a yield of
  *             100 s, a 1 ns slice) are clamped, each warned about once; a
  *             spin budget of INT32_MAX still ends a wait at its deadline.
@@ -168,9 +173,24 @@ static void run_clamp(void)
 	CHECK_OK(rf_world_close(w));
 }
 
+static void run_deathwake(rf_world *w)
+{
+	if (rf_world_rank(w) == 1) {
+		/* Long enough for participant 0 to be asleep, most of the time. */
+		rf_os_sleep_ns(200 * TU_MS);
+		tu_die_killed();
+	}
+	int64_t start = rf_os_now_ns();
+	CHECK_RC(rf_wait(w, never, NULL, start + 30 * TU_SECOND), RF_EPEERDEAD);
+	/* Not a timing figure: a wait woken by the death ends within
+	 * milliseconds, one that slept until its deadline takes 30 s. */
+	CHECK(rf_os_now_ns() - start < 10 * TU_SECOND, "the death was seen only after %lld ms: nothing woke the sleeper",
+	      (long long)((rf_os_now_ns() - start) / TU_MS));
+}
+
 int main(int argc, char **argv)
 {
-	CHECK(argc >= 2, "usage: %s pingpong|abort|timeout|knobs|clamp", argv[0]);
+	CHECK(argc >= 2, "usage: %s pingpong|abort|deathwake|timeout|knobs|clamp", argv[0]);
 	tu_log_to_stderr();
 	const char *c = argv[1];
 	if (strcmp(c, "timeout") == 0) {
@@ -198,6 +218,11 @@ int main(int argc, char **argv)
 		run_pingpong(w);
 	else if (strcmp(c, "abort") == 0)
 		run_abort(w);
+	else if (strcmp(c, "deathwake") == 0) {
+		run_deathwake(w);
+		rf_world_close(w); /* RF_EPEERDEAD: the worker's death is the point */
+		return 0;
+	}
 	else
 		CHECK(0, "unknown case %s", c);
 	return tu_finish(w);

@@ -41,6 +41,8 @@
 
 /* Sleeps until the process is killed: a participant that must never return. */
 void tu_sleep_forever(void) __attribute__((noreturn));
+/* Ends this process as a kill would (SIGKILL; TerminateProcess on Windows). */
+void tu_die_killed(void) __attribute__((noreturn));
 
 /* Makes each line written to f come out whole when several processes share
  * the stream: line-buffered on POSIX; on Windows, whose C runtime has no line

@@ -144,3 +144,9 @@ int tu_descendants_left(void *job)
 		return -1;
 	return (int)info.ActiveProcesses;
 }
+
+void tu_die_killed(void)
+{
+	TerminateProcess(GetCurrentProcess(), 9);
+	ExitProcess(9); /* not reached */
+}
