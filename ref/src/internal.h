@@ -34,6 +34,7 @@
 #define RF_DEFAULT_MAX_RECORD 4096u
 #define RF_REC_ALIGN 16u
 #define RF_START_TIMEOUT_NS (10ll * 1000000000ll)
+#define RF_START_PER_WORKER_NS (100ll * 1000000ll) /* per worker on one CPU */
 #define RF_CLOSE_TIMEOUT_NS (5ll * 1000000000ll)
 /* Longest sleep between liveness checks: bounds the time to notice a death
  * that nobody signalled (the target in SPEC §4 is 100 ms). RF_PARK_SLICE_NS

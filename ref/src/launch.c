@@ -95,7 +95,14 @@ int rf_launch(const struct rf_launch_opts *opts, rf_world **out)
 	if (rf_is_worker())
 		return launch_worker(out);
 
-	int64_t timeout = opts->start_timeout_ns > 0 ? opts->start_timeout_ns : RF_START_TIMEOUT_NS;
+	/* Start-up is P exec's, maps and attaches on however few CPUs there
+	 * are: the default bound grows with P (1024 workers on 2 CPUs took
+	 * over 10 s) and with how many workers share each CPU. */
+	int64_t timeout = opts->start_timeout_ns;
+	if (timeout <= 0) {
+		uint32_t per_cpu = (opts->params.nprocs + rf_os_ncpus() - 1) / rf_os_ncpus();
+		timeout = RF_START_TIMEOUT_NS + (int64_t)per_cpu * RF_START_PER_WORKER_NS;
+	}
 	const char *program = opts->program ? opts->program : rf_os_self_exe();
 	char *fallback_argv[] = {(char *)program, NULL};
 	char *const *argv = opts->argv ? opts->argv : fallback_argv;

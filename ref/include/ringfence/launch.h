@@ -32,7 +32,8 @@ extern "C" {
 struct rf_launch_opts {
 	struct rf_world_params params;
 	struct rf_placement placement;
-	int64_t start_timeout_ns;  /* 0 = 10 s: all workers attached within it */
+	int64_t start_timeout_ns;  /* all workers attached within it; 0 = 10 s plus
+				    * 0.1 s per worker per CPU (start-up is CPU-bound) */
 	const char *program;       /* NULL = this executable */
 	char *const *argv;         /* workers' argv (NULL = {program, NULL}) */
 };
