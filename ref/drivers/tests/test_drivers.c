@@ -15,8 +15,10 @@
  *       the last participant kills itself (SIGKILL) after open; the others,
  *       in a barrier, must see RF_EPEERDEAD or RF_EABORTED well before their
  *       timeout, never hang.
- *   test_drivers mpi PARAMS MODES   (under mpirun -n 3)
- *       the same checks, one participant per MPI rank, through the mpi driver.
+ *   test_drivers mpi PARAMS MODES|kill   (under mpirun -n 3)
+ *       the same checks, one participant per MPI rank, through the mpi
+ *       driver; "kill" as in kill, where mpirun must end the job
+ *       (mpi_kill.sh).
  *
  * POSIX only (fork, dlopen): the Windows build has no naive driver and no
  * shared-object test drivers.
@@ -374,8 +376,8 @@ static int test_run(const char *spec, const char *params, const char *mode_list)
 static int test_mpi(const char *params, const char *mode_list)
 {
 	enum rf_mode modes[8];
-	int nmodes = parse_modes(mode_list, modes);
-	CHECK(nmodes > 0, "modes '%s': rendezvous, delivery, processing", mode_list);
+	int nmodes = strcmp(mode_list, "kill") == 0 ? 1 : parse_modes(mode_list, modes);
+	CHECK(nmodes > 0, "modes '%s': rendezvous, delivery, processing, or kill", mode_list);
 	const char *r = getenv("OMPI_COMM_WORLD_RANK"), *n = getenv("OMPI_COMM_WORLD_SIZE");
 	if (!r || !n) {
 		r = getenv("PMI_RANK");
@@ -386,6 +388,8 @@ static int test_mpi(const char *params, const char *mode_list)
 	char why[512];
 	int rc = rf_drivers_load("mpi", &d, why, sizeof why);
 	CHECK(rc == 0, "%s", why);
+	if (strcmp(mode_list, "kill") == 0) /* mpi_kill.sh judges what mpirun does */
+		return participant_kill(d, "unused", (uint32_t)atoi(r), params);
 	return participant(d, "unused", (uint32_t)atoi(r), params, modes, nmodes);
 }
 
