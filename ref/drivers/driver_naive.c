@@ -237,16 +237,22 @@ static int open_shared(struct rf_driver_conn *c, const char *run_name, int64_t d
 	for (;;) {
 		fd = c->rank == 0 ? shm_open(c->shm_name, O_RDWR | O_CREAT | O_EXCL, 0600)
 				  : shm_open(c->shm_name, O_RDWR, 0600);
+		if (fd < 0 && (c->rank == 0 || errno != ENOENT)) {
+			rf_drivers_set_why("driver naive: rank %u: segment %s: %s", (unsigned)c->rank,
+					   c->shm_name, strerror(errno));
+			return RF_ESYS;
+		}
 		struct stat st;
 		if (fd >= 0 && (c->rank == 0 || (fstat(fd, &st) == 0 &&
 						 (size_t)st.st_size >= sizeof *c->sh)))
 			break;
+		/* not there yet, or there but not sized yet: rank 0 is on its way */
 		if (fd >= 0)
 			close(fd);
-		if (c->rank == 0 || errno != ENOENT || rf_os_now_ns() >= deadline) {
-			rf_drivers_set_why("driver naive: rank %u: segment %s: %s", (unsigned)c->rank,
-					   c->shm_name, c->rank == 0 ? strerror(errno) : "timed out");
-			return c->rank == 0 ? RF_ESYS : RF_ETIMEDOUT;
+		if (rf_os_now_ns() >= deadline) {
+			rf_drivers_set_why("driver naive: rank %u: segment %s: rank 0 did not make it "
+					   "in time", (unsigned)c->rank, c->shm_name);
+			return RF_ETIMEDOUT;
 		}
 		rf_os_sleep_ns(SLICE_NS);
 	}
