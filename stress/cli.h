@@ -56,6 +56,11 @@ struct soak_opts {
 	double release_bound; /* seconds: a survivor released later fails the run */
 	double interval;      /* seconds between progress lines when not on a terminal */
 	const char *json;
+	const char *impl;        /* --impl: a built-in driver's name or a .so path;
+				  * NULL until cli_parse picks the reference's */
+	const char *impl_params; /* --impl-params: the driver's own k=v,... ("" if none) */
+	bool transport_set, algorithm_set; /* given on the command line */
+	bool launcher_mpi;       /* --launcher=mpi, or mpirun's environment */
 	uint32_t victim_trial;      /* internal (Windows): run as kill-coordinator's child */
 	const char *victim_channel;
 	int argc;

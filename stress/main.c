@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "impl.h"
 #include "interrupt.h"
 #include "proc.h"
 #include "report.h"
@@ -38,15 +39,16 @@ static void log_to_stderr(void *ctx, int level, const char *msg)
 }
 
 /* One world, or kill-worker's trials: a world each. */
-static int run_worlds(const struct soak_opts *o)
+static int run_worlds(const struct soak_opts *o, const struct soak_impl *im)
 {
 	struct soak_result res;
 	memset(&res, 0, sizeof res);
+	report_set_impl(&res, im);
 	int64_t start = rf_os_now_ns();
 	int code = EXIT_PASS;
 	bool kill = o->fault == FAULT_KILL_WORKER;
 	for (uint32_t t = 1; (kill ? cli_more_trials(o, t, start) : t == 1) && !interrupt_signal(); t++) {
-		int c = world_participant0(o, &res, t, -1);
+		int c = world_participant0(o, im, &res, t, -1);
 		res.trials++;
 		res.trials_failed += c != EXIT_PASS;
 		code = worse(code, c);
@@ -69,14 +71,18 @@ int main(int argc, char **argv)
 	rf_set_log(log_to_stderr, NULL);
 	struct soak_opts o;
 	cli_parse(argc, argv, &o);
+	/* every process loads the driver: workers quietly, as participant 0
+	 * already said what is skipped */
+	struct soak_impl im;
+	impl_load(&o, &im, rf_is_worker() || o.victim_trial);
 	if (rf_is_worker())
-		return world_worker(&o);
+		return world_worker(&o, &im);
 	if (o.victim_trial)
-		return supervisor_victim(&o, o.victim_trial, proc_victim_fd(o.victim_channel));
+		return supervisor_victim(&o, &im, o.victim_trial, proc_victim_fd(o.victim_channel));
 	cli_check_placement(&o);
 	printf("rf-soak: seed %llu (replay with --seed=%llu)\n", (unsigned long long)o.seed,
 	       (unsigned long long)o.seed);
 	if (o.fault == FAULT_KILL_COORDINATOR)
-		return supervisor_run(&o);
-	return run_worlds(&o);
+		return supervisor_run(&o, &im);
+	return run_worlds(&o, &im);
 }

@@ -6,11 +6,14 @@
 #ifndef RF_SOAK_RUN_H
 #define RF_SOAK_RUN_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <ringfence.h>
 
 #include "cli.h"
+#include "impl.h"
 #include "rf_os.h"
 #include "shared.h"
 
@@ -18,12 +21,19 @@ struct soak_rx; /* the oracle's per-sender expectations (oracle.c) */
 
 struct soak_run {
 	const struct soak_opts *o;
+	const struct soak_impl *im;
+	/* The launched world: the launcher and the shared mapping (for the
+	 * reference's drivers also the world the driver runs). Traffic, rounds
+	 * and the oracle reach the implementation only through c. */
 	rf_world *w;
+	const struct rf_driver *drv;
+	rf_driver_conn *c;
 	struct soak_shared *sh;
 	uint32_t P, me;
 	uint64_t round;            /* the round being run (1-based) */
 	int64_t last_done_ns;      /* when the last round completed: the watchdog's start */
 	uint64_t rounds_done;
+	enum rf_mode mode;         /* of the round being run */
 	struct soak_rx *rx;
 	/* faults, from the seed (faults_plan) */
 	uint32_t victim;           /* kill-worker, stall-reader, slow-handler, corrupt */
@@ -31,6 +41,9 @@ struct soak_run {
 	uint32_t fault_at;         /* kill-worker: after this many of p0's records */
 	uint32_t trial;            /* kill-worker: participant 0's trial, varies the plan */
 	int rc;                    /* the library error that ended the loop, or 0 */
+	bool open_failed;          /* rc is the driver's open's */
+	char *describe;            /* participant 0: the driver's describe() text */
+	size_t describe_len;
 };
 
 /* What is left of the watchdog's deadline as a timeout: a passed deadline

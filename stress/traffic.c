@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "faults.h"
+#include "oracle.h"
 #include "record.h"
 #include "rf_os.h"
 #include "traffic.h"
@@ -56,7 +57,9 @@ static int send_one(struct soak_run *r, uint16_t dest, uint16_t type, uint64_t s
 	if (corrupt)
 		h.check ^= 1;
 	memcpy(tx.buf, &h, sizeof h);
-	return rf_send(r->w, dest, type, tx.buf, len, timeout);
+	int rc = r->drv->send(r->c, dest, type, tx.buf, len, timeout);
+	oracle_after_call(r); /* a blocking send delivers too */
+	return rc;
 }
 
 int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
@@ -115,7 +118,5 @@ int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
 	for (uint32_t q = 0; q < P; q++)
 		atomic_store_explicit(shared_sent(r->sh, P, r->round, me, q), tx.sent[q],
 				      memory_order_relaxed);
-	atomic_store_explicit(shared_entry(r->sh, P, r->round, me), rf_ring_leading(r->w),
-			      memory_order_relaxed);
 	return 0;
 }
