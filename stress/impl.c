@@ -152,8 +152,10 @@ int impl_open(const struct soak_impl *im, const struct soak_opts *o, rf_world *w
 		rc = im->drv->open(&env, out);
 	if (rc) {
 		const char *why = rf_drivers_why();
-		fprintf(stderr, "rf-soak: participant %u: %s open: %s%s%s\n", env.rank, im->drv->name,
-			rf_strerror(rc), why[0] ? ": " : "", why);
+		/* bad params are the same everywhere: participant 0 tells */
+		if (rc != RF_EINVAL || env.rank == 0)
+			fprintf(stderr, "rf-soak: participant %u: %s open: %s%s%s\n", env.rank, im->drv->name,
+				rf_strerror(rc), why[0] ? ": " : "", why);
 		rf_world_abort(w, RF_EABORTED);
 		return rc;
 	}

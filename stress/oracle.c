@@ -93,15 +93,46 @@ static bool take_progress(struct soak_run *r)
 	       r->drv->progress(r->c, r->rx->leading, r->rx->received, r->rx->processed) == 0;
 }
 
+/* Rows are gathered and written at once: participants print them at the
+ * same moment, and line by line they would interleave. */
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (t->len + (size_t)n + 1 > t->cap) {
+		size_t cap = 2 * (t->len + (size_t)n + 1) + 256;
+		char *b = realloc(t->buf, cap);
+		if (!b)
+			return; /* out of memory: the rows lose a line, nothing else */
+		t->buf = b;
+		t->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+}
+
 void oracle_print_rows(struct soak_run *r, const char *why)
 {
 	struct soak_rx *x = r->rx;
+	struct text t = {NULL, 0, 0};
 	if (take_progress(r)) {
-		fprintf(stderr, "rf-soak: participant %u: %s; stall rows (participant, entry target, observed progress):\n",
-			r->me, why);
-		fprintf(stderr, "%4s %6s %12s %12s %12s %12s  (%s progress, round %llu)\n", "ring", "reader",
-			"E_p", "leading", "received", "processed", r->drv->name,
-			(unsigned long long)r->round);
+		text_add(&t, "rf-soak: participant %u: %s; stall rows (participant, entry target, observed progress):\n",
+			 r->me, why);
+		text_add(&t, "%4s %6s %12s %12s %12s %12s  (%s progress, round %llu)\n", "ring", "reader",
+			 "E_p", "leading", "received", "processed", r->drv->name,
+			 (unsigned long long)r->round);
 		for (uint32_t p = 0; p < r->P; p++) {
 			uint64_t E = atomic_load_explicit(shared_entry(r->sh, r->P, r->round, p),
 							  memory_order_relaxed);
@@ -112,23 +143,27 @@ void oracle_print_rows(struct soak_run *r, const char *why)
 				const char *mark = x->received[i] < E    ? "<- not received"
 						   : x->processed[i] < E ? "<- not processed"
 									 : "";
-				fprintf(stderr, "%4u %6u %12llu %12llu %12llu %12llu  %s\n", p, q,
-					(unsigned long long)E, (unsigned long long)x->leading[p],
-					(unsigned long long)x->received[i],
-					(unsigned long long)x->processed[i], mark);
+				text_add(&t, "%4u %6u %12llu %12llu %12llu %12llu  %s\n", p, q,
+					 (unsigned long long)E, (unsigned long long)x->leading[p],
+					 (unsigned long long)x->received[i],
+					 (unsigned long long)x->processed[i], mark);
 			}
 		}
-		return;
+	} else {
+		/* No progress counters: what this reader's handler saw, per sender. */
+		text_add(&t, "rf-soak: participant %u: %s; oracle rows of reader %u in round %llu (%s has no progress counters):\n",
+			 r->me, why, r->me, (unsigned long long)r->round, r->drv->name);
+		text_add(&t, "%6s %6s %14s %14s\n", "sender", "reader", "marker round", "records");
+		for (uint32_t p = 0; p < r->P; p++)
+			if (p != r->me)
+				text_add(&t, "%6u %6u %14llu %14llu  %s\n", p, r->me,
+					 (unsigned long long)x->marker_round[p],
+					 (unsigned long long)x->handled[p],
+					 x->marker_round[p] < r->round ? "<- marker missing" : "");
 	}
-	/* No progress counters: what this reader's handler saw, per sender. */
-	fprintf(stderr, "rf-soak: participant %u: %s; oracle rows of reader %u in round %llu (%s has no progress counters):\n",
-		r->me, why, r->me, (unsigned long long)r->round, r->drv->name);
-	fprintf(stderr, "%6s %6s %14s %14s\n", "sender", "reader", "marker round", "records");
-	for (uint32_t p = 0; p < r->P; p++)
-		if (p != r->me)
-			fprintf(stderr, "%6u %6u %14llu %14llu  %s\n", p, r->me,
-				(unsigned long long)x->marker_round[p], (unsigned long long)x->handled[p],
-				x->marker_round[p] < r->round ? "<- marker missing" : "");
+	if (t.buf)
+		fputs(t.buf, stderr);
+	free(t.buf);
 }
 
 /* Counts one violation; prints the message and (the first few times in the

@@ -88,6 +88,7 @@ static const char *verdict(int code)
 	case EXIT_FAULTCHECK: return "FAIL: fault not handled as required";
 	case EXIT_STALL: return "FAIL: stall (watchdog fired)";
 	case EXIT_ERROR: return "FAIL: error";
+	case EXIT_USAGE: return "FAIL: bad usage (the driver refused its params)";
 	case 128 + SIGINT: return "interrupted by SIGINT";
 	case 128 + SIGTERM: return "interrupted by SIGTERM";
 	}

@@ -70,7 +70,7 @@ int world_worker(const struct soak_opts *o, const struct soak_impl *im)
 	 * 0 leaving after an abort). Participant 0 sees every one of these
 	 * itself and judges them; a worker fails only on what it alone saw. */
 	bool expected = rc == 0 || rc == RF_EABORTED || rc == RF_ETIMEDOUT || rc == RF_EPEERDEAD;
-	if (!expected)
+	if (!expected && !r.open_failed) /* impl_open said why */
 		fprintf(stderr, "rf-soak: participant %u: %s in round %llu\n", r.me, rf_strerror(rc),
 			(unsigned long long)r.round);
 	rf_world_close(w);
