@@ -30,7 +30,7 @@ static const char usage[] =
 	"                          always printed, replay a failure with it)\n"
 	"      --max-records=N     records per participant and round before the markers,\n"
 	"                          0..100000 (default 16; the count is random in 0..N)\n"
-	"      --sizes=MIN-MAX     payload bytes, 40..1048576 (default 40-512)\n"
+	"      --sizes=MIN-MAX     payload bytes, 48..1048576 (default 48-512)\n"
 	"      --placement=P       compact | scatter | none | PU list like 0,2-3 (default compact)\n"
 	"      --watchdog=SECONDS  a period without a completed round is a stall (default 10)\n"
 	"      --fault=F           none | kill-worker | kill-coordinator | stall-reader |\n"

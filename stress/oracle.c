@@ -261,8 +261,18 @@ void oracle_handler(void *ctx, const struct rf_record *rec)
 				 h.seq > *next ? "lost" : "duplicate or reordered");
 	*next = h.seq + 1; /* resynchronise: one fault, one violation */
 	/* The handler's side effect, visible to every participant. */
-	atomic_fetch_add_explicit(shared_recv(r->sh, r->P, r->me, p), h.value, memory_order_relaxed);
+	uint64_t sum = atomic_fetch_add_explicit(shared_recv(r->sh, r->P, r->me, p), h.value,
+						 memory_order_relaxed) + h.value;
 	if (rec->type == T_MARKER) {
+		/* The side effect as the sender counts it, carried in the marker:
+		 * what needs no shared memory, so it holds across machines too. */
+		if (h.total != sum) {
+			oracle_violation(r, false, "marker (%u, %u): the handler took values summing to %llu from %u, the sender sent %llu",
+					 p, h.round, (unsigned long long)sum, p, (unsigned long long)h.total);
+			/* resynchronise: one fault, one violation */
+			atomic_store_explicit(shared_recv(r->sh, r->P, r->me, p), h.total,
+					      memory_order_relaxed);
+		}
 		if (h.round != x->marker_round[p] + 1)
 			oracle_violation(r, false, "marker of round %u from %u after round %llu",
 					 h.round, p, (unsigned long long)x->marker_round[p]);

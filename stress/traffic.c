@@ -46,9 +46,9 @@ static int traffic_init(struct soak_run *r)
 
 /* Fills and sends one record; `corrupt` 1 breaks its checksum. */
 static int send_one(struct soak_run *r, uint16_t dest, uint16_t type, uint64_t seq, uint64_t value,
-		    uint64_t aux, uint32_t len, int corrupt, int64_t timeout)
+		    uint64_t aux, uint64_t total, uint32_t len, int corrupt, int64_t timeout)
 {
-	struct soak_rec h = {.g = ++tx.g, .seq = seq, .value = value, .aux = aux,
+	struct soak_rec h = {.g = ++tx.g, .seq = seq, .value = value, .aux = aux, .total = total,
 			     .round = (uint32_t)r->round};
 	uint64_t fill = tx.g ^ r->o->seed;
 	for (uint32_t i = sizeof h; i < len; i++)
@@ -87,11 +87,11 @@ int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
 		uint64_t *seq = all ? &tx.all_seq : &tx.direct_seq[d];
 		if (i == 0 && breakage == 3)
 			(*seq)++; /* a record that never was: the reader sees a gap */
-		int rc = send_one(r, all ? RF_DEST_ALL : (uint16_t)d, T_DATA, *seq, value, 0, len,
+		int rc = send_one(r, all ? RF_DEST_ALL : (uint16_t)d, T_DATA, *seq, value, 0, 0, len,
 				  i == 0 && breakage == 1, run_left_ns(deadline_ns));
 		if (rc == 0 && i == 0 && breakage == 2) {
 			tx.g--; /* the same record again: a duplicate */
-			rc = send_one(r, all ? RF_DEST_ALL : (uint16_t)d, T_DATA, *seq, value, 0,
+			rc = send_one(r, all ? RF_DEST_ALL : (uint16_t)d, T_DATA, *seq, value, 0, 0,
 				      len, 0, run_left_ns(deadline_ns));
 		}
 		if (rc)
@@ -106,7 +106,7 @@ int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
 		if (q == me)
 			continue;
 		int rc = send_one(r, (uint16_t)q, T_MARKER, tx.direct_seq[q], 1, tx.all_seq,
-				  sizeof(struct soak_rec), 0, run_left_ns(deadline_ns));
+				  tx.sent[q] + 1, sizeof(struct soak_rec), 0, run_left_ns(deadline_ns));
 		if (rc)
 			return rc;
 		tx.direct_seq[q]++;
