@@ -127,27 +127,34 @@ uint32_t impl_capacity(const struct soak_opts *o)
 	return cap;
 }
 
-int impl_open(const struct soak_impl *im, const struct soak_opts *o, rf_world *w,
-	      rf_handler_fn fn, void *ctx, int64_t timeout_ns, rf_driver_conn **out)
+/* The peers' rendezvous, where the driver does not run the world itself. */
+static int rendezvous(const struct soak_impl *im, const struct impl_peers *peers, int64_t timeout_ns)
 {
-	char run_name[RF_NAME_MAX + 8];
-	snprintf(run_name, sizeof run_name, "%s-impl", rf_world_name(w));
+	if (peers->rendezvous)
+		return peers->rendezvous(timeout_ns);
+	return im->reference ? 0 : rf_barrier(peers->w, RF_RENDEZVOUS, timeout_ns);
+}
+
+int impl_open(const struct soak_impl *im, const struct soak_opts *o,
+	      const struct impl_peers *peers, rf_handler_fn fn, void *ctx, int64_t timeout_ns,
+	      rf_driver_conn **out)
+{
 	struct rf_driver_env env = {
 		.abi_version = RF_DRIVER_ABI_VERSION,
-		.rank = rf_world_rank(w),
-		.size = rf_world_size(w),
-		.run_name = run_name,
+		.rank = peers->rank,
+		.size = peers->size,
+		.run_name = peers->run_name,
 		.max_record = o->size_max,
 		.capacity = impl_capacity(o),
 		.timeout_ns = timeout_ns,
 		.params = im->params,
 		.handler = fn,
 		.handler_ctx = ctx,
-		.launched = im->reference ? w : NULL,
+		.launched = im->reference ? peers->w : NULL,
 	};
 	*out = NULL;
-	/* w carries no traffic: its rendezvous only order the opens */
-	int rc = im->reference ? 0 : rf_barrier(w, RF_RENDEZVOUS, timeout_ns);
+	/* the launched world carries no traffic: its rendezvous only order */
+	int rc = rendezvous(im, peers, timeout_ns);
 	if (rc == 0)
 		rc = im->drv->open(&env, out);
 	if (rc) {
@@ -156,10 +163,11 @@ int impl_open(const struct soak_impl *im, const struct soak_opts *o, rf_world *w
 		if (rc != RF_EINVAL || env.rank == 0)
 			fprintf(stderr, "rf-soak: participant %u: %s open: %s%s%s\n", env.rank, im->drv->name,
 				rf_strerror(rc), why[0] ? ": " : "", why);
-		rf_world_abort(w, RF_EABORTED);
+		if (peers->w)
+			rf_world_abort(peers->w, RF_EABORTED);
 		return rc;
 	}
-	rc = im->reference ? 0 : rf_barrier(w, RF_RENDEZVOUS, timeout_ns);
+	rc = rendezvous(im, peers, timeout_ns);
 	if (rc) {
 		im->drv->close(*out);
 		*out = NULL;
@@ -167,13 +175,13 @@ int impl_open(const struct soak_impl *im, const struct soak_opts *o, rf_world *w
 	return rc;
 }
 
-int impl_close(const struct soak_impl *im, rf_world *w, rf_driver_conn *c, int rc,
-	       int64_t timeout_ns)
+int impl_close(const struct soak_impl *im, const struct impl_peers *peers, rf_driver_conn *c,
+	       int rc, int64_t timeout_ns)
 {
 	if (!c)
 		return 0;
 	/* a peer may still be inside the last barrier's driver call */
-	if (rc == 0 && !im->reference)
-		rf_barrier(w, RF_RENDEZVOUS, timeout_ns);
+	if (rc == 0)
+		rendezvous(im, peers, timeout_ns);
 	return im->drv->close(c);
 }

@@ -7,11 +7,13 @@
  * oracle (oracle.c). Here: which of these roles this process plays, and the
  * trials of a run whose worlds participant 0 runs itself. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "impl.h"
 #include "interrupt.h"
+#include "launch_mpi.h"
 #include "proc.h"
 #include "report.h"
 #include "rf_os.h"
@@ -72,9 +74,12 @@ int main(int argc, char **argv)
 	struct soak_opts o;
 	cli_parse(argc, argv, &o);
 	/* every process loads the driver: workers quietly, as participant 0
-	 * already said what is skipped */
+	 * already said what is skipped (under mpirun: rank 0 says it) */
 	struct soak_impl im;
-	impl_load(&o, &im, rf_is_worker() || o.victim_trial);
+	const char *rank = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
+	impl_load(&o, &im, rf_is_worker() || o.victim_trial || (o.launcher_mpi && rank && strcmp(rank, "0") != 0));
+	if (o.launcher_mpi)
+		return launch_mpi_run(&o, &im);
 	if (rf_is_worker())
 		return world_worker(&o, &im);
 	if (o.victim_trial)

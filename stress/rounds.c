@@ -18,7 +18,8 @@ static void abort_all(struct soak_run *r, int reason)
 {
 	if (r->c && r->drv->abort)
 		r->drv->abort(r->c, reason);
-	rf_world_abort(r->w, reason);
+	if (r->w)
+		rf_world_abort(r->w, reason);
 }
 
 int rounds_run(struct soak_run *r)
@@ -26,17 +27,16 @@ int rounds_run(struct soak_run *r)
 	const struct soak_opts *o = r->o;
 	int64_t watchdog = (int64_t)(o->watchdog * 1e9);
 	int64_t start = rf_os_now_ns();
-	r->P = rf_world_size(r->w);
-	r->me = rf_world_rank(r->w);
-	r->sh = rf_world_user(r->w, NULL);
+	r->P = r->peers.size;
+	r->me = r->peers.rank;
 	r->drv = r->im->drv;
 	r->rc = 0;
 	traffic_free();
 	if (oracle_init(r) != 0)
 		return RF_ENOMEM;
 	faults_plan(r);
-	r->rc = impl_open(r->im, o, r->w, oracle_handler, r, watchdog > 10000000000 ? watchdog : 10000000000,
-			  &r->c);
+	r->rc = impl_open(r->im, o, &r->peers, oracle_handler, r,
+			  watchdog > 10000000000 ? watchdog : 10000000000, &r->c);
 	if (r->rc) {
 		r->open_failed = true;
 		oracle_free(r);
@@ -49,7 +49,7 @@ int rounds_run(struct soak_run *r)
 		uint64_t stop = atomic_load(&r->sh->stop_round);
 		if ((stop && round > stop) || (o->rounds && round > o->rounds))
 			break;
-		if (r->me == 0) {
+		if (r->me == 0 || !r->w) { /* under mpirun every one has its own */
 			/* the slot of a round far ahead: nobody is near it */
 			atomic_store(&r->sh->miss_flag[(round + MISS_SLOTS / 2) % MISS_SLOTS], 0);
 			atomic_store(&r->sh->rv_flag[(round + MISS_SLOTS / 2) % MISS_SLOTS], 0);
@@ -64,7 +64,7 @@ int rounds_run(struct soak_run *r)
 		int64_t deadline = r->last_done_ns + watchdog;
 		/* an interrupt, or participant 0 seeing a worker die, aborts the
 		 * launched world: a driver beside it learns here */
-		int rc = r->im->reference ? 0 : rf_world_aborted(r->w);
+		int rc = r->im->reference || !r->w ? 0 : rf_world_aborted(r->w);
 		if (rc)
 			abort_all(r, rc);
 		if (rc == 0)
@@ -83,6 +83,8 @@ int rounds_run(struct soak_run *r)
 		if (mode == RF_RENDEZVOUS && atomic_exchange(&r->sh->rv_flag[round % MISS_SLOTS], 1) == 0)
 			atomic_fetch_add(&r->sh->rv_rounds, 1);
 		oracle_after_round(r, mode);
+		if (r->go_on && round % SOAK_SYNC_ROUNDS == 0 && !r->go_on(r))
+			atomic_store(&r->sh->stop_round, round);
 		if (r->me == 0)
 			report_progress(o, r->im, r->sh, r->rounds_done, start, false);
 	}
@@ -100,7 +102,7 @@ int rounds_run(struct soak_run *r)
 	faults_report_release(r);
 	if (r->me == 0)
 		report_progress(o, r->im, r->sh, r->rounds_done, start, true);
-	int crc = impl_close(r->im, r->w, r->c, r->rc, run_left_ns(rf_os_now_ns() + watchdog));
+	int crc = impl_close(r->im, &r->peers, r->c, r->rc, run_left_ns(rf_os_now_ns() + watchdog));
 	r->c = NULL;
 	if (crc && !r->rc && !r->im->reference)
 		r->rc = crc; /* the reference's close is the world's, judged by world.c */

@@ -19,13 +19,23 @@
 
 struct soak_rx; /* the oracle's per-sender expectations (oracle.c) */
 
+/* Under mpirun, participant 0 speaks every this many rounds, not every
+ * round: a collective between barrier and traffic would hide a fence that is
+ * not global. */
+#define SOAK_SYNC_ROUNDS 32
+
 struct soak_run {
 	const struct soak_opts *o;
 	const struct soak_impl *im;
 	/* The launched world: the launcher and the shared mapping (for the
-	 * reference's drivers also the world the driver runs). Traffic, rounds
-	 * and the oracle reach the implementation only through c. */
+	 * reference's drivers also the world the driver runs); NULL under
+	 * mpirun, where sh is this participant's own. Traffic, rounds and the
+	 * oracle reach the implementation only through c. */
 	rf_world *w;
+	struct impl_peers peers;
+	/* Under mpirun, every SOAK_SYNC_ROUNDS rounds: participant 0's word on
+	 * going on (false: this round is the last), and the global counts. */
+	bool (*go_on)(struct soak_run *r);
 	const struct rf_driver *drv;
 	rf_driver_conn *c;
 	struct soak_shared *sh;

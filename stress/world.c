@@ -48,6 +48,25 @@ static void launch_opts(const struct soak_opts *o, const struct soak_impl *im,
 	lo->placement = o->placement;
 }
 
+/* One participant's run in launched world w; the driver's names derive
+ * from the world's, which is unique on this machine. */
+static void world_run_init(struct soak_run *r, const struct soak_opts *o,
+			   const struct soak_impl *im, rf_world *w)
+{
+	static char run_name[RF_NAME_MAX];
+	memset(r, 0, sizeof *r);
+	r->o = o;
+	r->im = im;
+	r->w = w;
+	r->sh = rf_world_user(w, NULL);
+	const char *n = rf_world_name(w);
+	snprintf(run_name, sizeof run_name, "%.*s-impl", (int)(RF_NAME_MAX - 6), n + (n[0] == '/'));
+	r->peers.rank = rf_world_rank(w);
+	r->peers.size = rf_world_size(w);
+	r->peers.run_name = run_name;
+	r->peers.w = w;
+}
+
 int world_worker(const struct soak_opts *o, const struct soak_impl *im)
 {
 	proc_ignore_interrupts();
@@ -60,10 +79,7 @@ int world_worker(const struct soak_opts *o, const struct soak_impl *im)
 		return EXIT_ERROR;
 	}
 	struct soak_run r;
-	memset(&r, 0, sizeof r);
-	r.o = o;
-	r.im = im;
-	r.w = w;
+	world_run_init(&r, o, im, w);
 	rc = rounds_run(&r);
 	/* Expected endings: done, or the world ended under us: aborted (a stall,
 	 * an interrupt), our own watchdog, or a peer gone (a kill, or participant
@@ -158,10 +174,7 @@ int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 	describe_binding(w, im, res);
 
 	struct soak_run r;
-	memset(&r, 0, sizeof r);
-	r.o = o;
-	r.im = im;
-	r.w = w;
+	world_run_init(&r, o, im, w);
 	r.trial = trial;
 	r.describe = res->impl_describe;
 	r.describe_len = sizeof res->impl_describe;
