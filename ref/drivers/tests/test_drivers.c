@@ -11,6 +11,8 @@
  *       sent before it must have arrived (the fence is global). A driver
  *       whose fences do not drain fails the last check: naive runs
  *       rendezvous only here, its fences are the soak's to catch.
+ *   test_drivers mpi PARAMS MODES   (under mpirun -n 3)
+ *       the same checks, one participant per MPI rank, through the mpi driver.
  *
  * POSIX only (fork, dlopen): the Windows build has no naive driver and no
  * shared-object test drivers.
@@ -325,6 +327,26 @@ static int test_run(const char *spec, const char *params, const char *mode_list)
 	return failed;
 }
 
+/* One participant under mpirun: rank and size from the launcher's
+ * environment, as a suite gets them, for the driver to check against MPI's. */
+static int test_mpi(const char *params, const char *mode_list)
+{
+	enum rf_mode modes[8];
+	int nmodes = parse_modes(mode_list, modes);
+	CHECK(nmodes > 0, "modes '%s': rendezvous, delivery, processing", mode_list);
+	const char *r = getenv("OMPI_COMM_WORLD_RANK"), *n = getenv("OMPI_COMM_WORLD_SIZE");
+	if (!r || !n) {
+		r = getenv("PMI_RANK");
+		n = getenv("PMI_SIZE");
+	}
+	CHECK(r && n && atoi(n) == P, "run under mpirun -n %d", P);
+	const struct rf_driver *d = NULL;
+	char why[512];
+	int rc = rf_drivers_load("mpi", &d, why, sizeof why);
+	CHECK(rc == 0, "%s", why);
+	return participant(d, "unused", (uint32_t)atoi(r), params, modes, nmodes);
+}
+
 int main(int argc, char **argv)
 {
 	tu_whole_lines(stdout);
@@ -334,9 +356,11 @@ int main(int argc, char **argv)
 		return test_badabi(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "params") == 0)
 		return test_params();
+	if (argc == 4 && strcmp(argv[1], "mpi") == 0)
+		return test_mpi(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "run") == 0)
 		return test_run(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: test_drivers loader | badabi PATH | params | "
-			"run DRIVER PARAMS MODES\n");
+			"run DRIVER PARAMS MODES | mpi PARAMS MODES\n");
 	return 2;
 }
