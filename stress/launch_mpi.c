@@ -157,7 +157,7 @@ int launch_mpi_run(const struct soak_opts *given, const struct soak_impl *im)
 		return EXIT_UNSUPPORTED;
 	}
 	int provided;
-	MPI_Init_thread(NULL, NULL, MPI_THREAD_SINGLE, &provided);
+	MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
 	MPI_Comm_dup(MPI_COMM_WORLD, &comm);
 	int me_i, P_i;
 	MPI_Comm_rank(comm, &me_i);
@@ -187,8 +187,10 @@ int launch_mpi_run(const struct soak_opts *given, const struct soak_impl *im)
 	wait_or_abort(&rq[1], "the run's name");
 	o.seed = seed;
 	if (me == 0)
-		printf("rf-soak: seed %llu (replay with --seed=%llu), under mpirun: %u ranks\n",
-		       (unsigned long long)o.seed, (unsigned long long)o.seed, P);
+		printf("rf-soak: seed %llu (replay with --seed=%llu), under mpirun: %u ranks, run %s\n",
+		       (unsigned long long)o.seed, (unsigned long long)o.seed, P, run_name);
+	if (o.fault == FAULT_KILL_WORKER) /* what a test checks is gone after the job */
+		fprintf(stderr, "rf-soak: rank %u is pid %ld\n", me, rf_os_pid());
 
 	struct soak_shared *sh = calloc(1, shared_bytes(P));
 	struct soak_result res;

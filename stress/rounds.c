@@ -54,8 +54,10 @@ int rounds_run(struct soak_run *r)
 			atomic_store(&r->sh->miss_flag[(round + MISS_SLOTS / 2) % MISS_SLOTS], 0);
 			atomic_store(&r->sh->rv_flag[(round + MISS_SLOTS / 2) % MISS_SLOTS], 0);
 			/* Time is up: this round is the last. The others read it
-			 * after this round's barrier, so all stop after it. */
-			if (o->duration > 0 && !stop && rf_os_now_ns() - start >= (int64_t)(o->duration * 1e9))
+			 * after this round's barrier, so all stop after it. Under
+			 * mpirun participant 0 says so in go_on instead. */
+			if (r->w && o->duration > 0 && !stop &&
+			    rf_os_now_ns() - start >= (int64_t)(o->duration * 1e9))
 				atomic_store(&r->sh->stop_round, round);
 		}
 		r->round = round;
