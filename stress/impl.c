@@ -93,9 +93,6 @@ void impl_load(struct soak_opts *o, struct soak_impl *im, bool quiet)
 	}
 	if (strlen(o->impl_params) >= sizeof im->params - 32)
 		usage_error("--impl-params too long for %s%s", spec, "");
-	if (o->launcher_mpi && !(im->drv->caps & RF_DRIVER_HOSTS))
-		usage_error("--impl=%s cannot run under mpirun: its participants must share one machine%s",
-			    im->drv->name, "");
 	for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++) {
 		if (o->mode != MODE_ALL && o->mode != m)
 			continue;

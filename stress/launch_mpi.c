@@ -147,8 +147,18 @@ static void gather_binding(uint32_t me, uint32_t P, struct soak_result *res)
 
 int launch_mpi_run(const struct soak_opts *given, const struct soak_impl *im)
 {
+	const char *rank0 = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK")
+							     : getenv("PMI_RANK");
+	bool tell = !rank0 || strcmp(rank0, "0") == 0; /* said once, by rank 0 */
+	if (!(im->drv->caps & RF_DRIVER_HOSTS)) {
+		if (tell)
+			fprintf(stderr, "rf-soak: --impl=%s cannot run under mpirun: its participants must "
+					"share one machine (it does not claim RF_DRIVER_HOSTS)\nTry 'rf-soak --help'.\n",
+				im->drv->name);
+		return EXIT_USAGE;
+	}
 	if (given->fault == FAULT_KILL_COORDINATOR || given->fault == FAULT_STALL_READER) {
-		if (!getenv("OMPI_COMM_WORLD_RANK") || atoi(getenv("OMPI_COMM_WORLD_RANK")) == 0)
+		if (tell)
 			fprintf(stderr, "rf-soak: --fault=%s cannot work under mpirun (%s); not run\n",
 				cli_fault_name(given->fault),
 				given->fault == FAULT_KILL_COORDINATOR

@@ -9,8 +9,9 @@
 #include "impl.h"
 
 /* Runs this rank's whole soak (rank 0 prints the summary and writes --json)
- * and returns its exit code; a build without MPI says so and returns
- * EXIT_USAGE, a fault that cannot work under MPI EXIT_UNSUPPORTED. */
+ * and returns its exit code; a build without MPI, or a driver that does not
+ * claim RF_DRIVER_HOSTS, says so and returns EXIT_USAGE, a fault that cannot
+ * work under MPI EXIT_UNSUPPORTED. */
 int launch_mpi_run(const struct soak_opts *o, const struct soak_impl *im);
 
 #endif
