@@ -151,7 +151,10 @@ static void summary(const struct soak_opts *o, struct soak_result *res)
 		       (unsigned long long)res->trials, (unsigned long long)res->trials_failed, res->nlat,
 		       res->nlat ? res->lat_ms[res->nlat - 1] : 0, percentile(res, 0.99),
 		       percentile(res, 0.5));
-	if (res->binding[0])
+	if (res->binding[0] && o->launcher_mpi)
+		printf("rf-soak: binding (CPUs per rank, as mpirun bound them): %s%s\n", res->binding,
+		       res->oversubscribed ? " (oversubscribed)" : "");
+	else if (res->binding[0])
 		printf("rf-soak: binding (PU per participant): %s%s\n", res->binding,
 		       res->oversubscribed ? " (oversubscribed)" : "");
 	printf("rf-soak: peak RSS %ld kB\n", res->peak_rss_kb);
@@ -180,7 +183,7 @@ static int write_json(const struct soak_opts *o, const struct soak_result *res)
 	json_string(f, res->impl->params);
 	fputs(",\n  \"impl_describe\": ", f);
 	json_string(f, res->impl_describe);
-	fputs(",\n", f);
+	fprintf(f, ",\n  \"launcher\": \"%s\",\n", o->launcher_mpi ? "mpi" : "self");
 	/* the placement text passed rf_placement_parse: letters, digits, ',' and '-' */
 	fprintf(f, "  \"placement\": \"%s\",\n  \"binding\": \"%s\",\n  \"oversubscribed\": %s,\n",
 		o->placement_text, res->binding, res->oversubscribed ? "true" : "false");
