@@ -1,6 +1,7 @@
 /* The implementation under test (SPEC §9): loading it through the drivers'
  * loader and checking, before any process starts, that it can run what the
  * options ask for. Everything here ends in a message and an exit code. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,14 @@
 #include "drivers.h"
 #include "impl.h"
 
-static _Noreturn void usage_error(const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 1, 2)))
+static _Noreturn void usage_error(const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fputs("rf-soak: ", stderr);
-	fprintf(stderr, fmt, a, b);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs("\nTry 'rf-soak --help'.\n", stderr);
 	exit(EXIT_USAGE);
 }
@@ -81,18 +86,18 @@ void impl_load(struct soak_opts *o, struct soak_impl *im, bool quiet)
 			why[0] ? why : rf_strerror(rc));
 		exit(EXIT_USAGE);
 	}
+	/* room for the algorithm= the reference's drivers get in front */
+	if (strlen(o->impl_params) >= sizeof im->params - 32)
+		usage_error("--impl-params too long (at most %u bytes)", (unsigned)(sizeof im->params - 33));
 	im->reference = strncmp(im->drv->name, "ringfence-", 10) == 0;
 	if (im->reference) {
 		reference_params(o, im);
 	} else {
 		if (o->transport_set || o->algorithm_set)
 			usage_error("--transport and --algorithm choose the reference's barrier; "
-				    "--impl=%s takes its own as --impl-params%s",
-				    spec, "");
+				    "--impl=%s takes its own as --impl-params", spec);
 		snprintf(im->params, sizeof im->params, "%s", o->impl_params);
 	}
-	if (strlen(o->impl_params) >= sizeof im->params - 32)
-		usage_error("--impl-params too long for %s%s", spec, "");
 	for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++) {
 		if (o->mode != MODE_ALL && o->mode != m)
 			continue;

@@ -62,7 +62,6 @@ int rounds_run(struct soak_run *r)
 		}
 		r->round = round;
 		enum rf_mode mode = impl_round_mode(r->im, round);
-		r->mode = mode;
 		int64_t deadline = r->last_done_ns + watchdog;
 		/* an interrupt, or participant 0 seeing a worker die, aborts the
 		 * launched world: a driver beside it learns here */

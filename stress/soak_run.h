@@ -43,7 +43,6 @@ struct soak_run {
 	uint64_t round;            /* the round being run (1-based) */
 	int64_t last_done_ns;      /* when the last round completed: the watchdog's start */
 	uint64_t rounds_done;
-	enum rf_mode mode;         /* of the round being run */
 	struct soak_rx *rx;
 	/* faults, from the seed (faults_plan) */
 	uint32_t victim;           /* kill-worker, stall-reader, slow-handler, corrupt */
