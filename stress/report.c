@@ -104,6 +104,12 @@ static const char *algorithm(const struct soak_opts *o, const struct soak_result
 	return rf_algorithm_name(res->algorithm != RF_ALGO_AUTO ? res->algorithm : o->algorithm);
 }
 
+/* Under mpirun --placement is not applied: the binding is mpirun's. */
+static const char *placement(const struct soak_opts *o)
+{
+	return o->launcher_mpi ? "mpirun" : o->placement_text;
+}
+
 static const char *transport(const struct soak_opts *o, const struct soak_result *res)
 {
 	return res->impl->reference ? rf_transport_name(o->transport) : "-";
@@ -132,7 +138,7 @@ static void summary(const struct soak_opts *o, struct soak_result *res)
 	res->peak_rss_kb = proc_peak_rss_kb();
 	printf("rf-soak: P=%u transport=%s algorithm=%s mode=%s placement=%s fault=%s seed=%llu\n",
 	       o->procs, transport(o, res), algorithm(o, res), cli_mode_name(o->mode),
-	       o->placement_text, cli_fault_name(o->fault), (unsigned long long)o->seed);
+	       placement(o), cli_fault_name(o->fault), (unsigned long long)o->seed);
 	printf("rf-soak: impl=%s version=%s params='%s'%s%s\n", res->impl->drv->name,
 	       res->impl->drv->version, res->impl->params, res->impl_describe[0] ? ": " : "",
 	       res->impl_describe);
@@ -186,7 +192,7 @@ static int write_json(const struct soak_opts *o, const struct soak_result *res)
 	fprintf(f, ",\n  \"launcher\": \"%s\",\n", o->launcher_mpi ? "mpi" : "self");
 	/* the placement text passed rf_placement_parse: letters, digits, ',' and '-' */
 	fprintf(f, "  \"placement\": \"%s\",\n  \"binding\": \"%s\",\n  \"oversubscribed\": %s,\n",
-		o->placement_text, res->binding, res->oversubscribed ? "true" : "false");
+		placement(o), res->binding, res->oversubscribed ? "true" : "false");
 	fprintf(f, "  \"rounds\": %llu,\n  \"elapsed_s\": %.3f,\n  \"violations\": %llu,\n"
 		   "  \"stalls\": %llu,\n  \"rendezvous_rounds\": %llu,\n  \"misses\": %llu,\n"
 		   "  \"miss_per_million\": %.1f,\n",
