@@ -34,7 +34,8 @@ static const char usage[] =
 	"      --placement=P       compact | scatter | none | PU list like 0,2-3 (default compact)\n"
 	"      --watchdog=SECONDS  a period without a completed round is a stall (default 10)\n"
 	"      --fault=F           none | kill-worker | kill-coordinator | stall-reader |\n"
-	"                          slow-handler | corrupt (default none); see below\n"
+	"                          slow-handler | corrupt | drain-caller (default none);\n"
+	"                          see below\n"
 	"      --trials=N          kill-worker, kill-coordinator: worlds to kill (default 5;\n"
 	"                          with --duration: as many as fit in it)\n"
 	"      --kill-signal=S     kill-coordinator: KILL | TERM | INT (default KILL;\n"
@@ -57,7 +58,10 @@ static const char usage[] =
 	"supervising parent, every worker must be gone within the bound, no orphan, no\n"
 	"segment; stall-reader stops a reader's polling past the watchdog, which must fire;\n"
 	"slow-handler slows a reader's handler; corrupt makes a sender duplicate, skip and\n"
-	"corrupt a record once each (the oracle must report violations). With the kill\n"
+	"corrupt a record once each (the oracle must report violations); drain-caller\n"
+	"(a test of the oracle) makes every participant poll after each barrier until it\n"
+	"holds its own markers, which turns a fence that does not drain (--impl=naive) into\n"
+	"one that drains only its caller: the causal check must report it. With the kill\n"
 	"faults each trial runs until its kill (--rounds is ignored).\n"
 	"\n"
 	"Under mpirun (mpirun -n P rf-soak --impl=mpi ...): the ranks are the participants\n"
@@ -115,7 +119,7 @@ static int pick(const char *opt, const char *s, const char *const *names, int n)
 }
 
 static const char *const fault_names[] = {"none", "kill-worker", "kill-coordinator",
-					  "stall-reader", "slow-handler", "corrupt"};
+					  "stall-reader", "slow-handler", "corrupt", "drain-caller"};
 static const char *const mode_names[] = {"rendezvous", "delivery", "processing", "all"};
 
 const char *cli_fault_name(enum fault f)
@@ -224,7 +228,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 			o->placement_text = optarg;
 			break;
 		case 4: o->watchdog = parse_seconds("watchdog", optarg, 0.01); break;
-		case 5: o->fault = (enum fault)pick("fault", optarg, fault_names, 6); break;
+		case 5: o->fault = (enum fault)pick("fault", optarg, fault_names, 7); break;
 		case 6: o->trials = (uint32_t)parse_u64("trials", optarg, 1, 100000); break;
 		case 7: o->kill_signal = signos[pick("kill-signal", optarg, signals, 3)]; break;
 		case 8: o->release_bound = parse_seconds("release-bound", optarg, 0.001); break;

@@ -32,6 +32,9 @@ enum fault {
 	FAULT_STALL_READER,
 	FAULT_SLOW_HANDLER,
 	FAULT_CORRUPT, /* the sender breaks exactly-once/order/checksum: proves that oracle */
+	FAULT_DRAIN_CALLER, /* after each barrier every participant polls until it holds its
+			     * own markers: over a fence that does not drain, a fence that
+			     * drains only its caller, which only the causal check catches */
 };
 
 #define MODE_ALL 3 /* --mode=all: rendezvous, delivery, processing round by round */

@@ -211,6 +211,12 @@ static bool marker_missing(const struct soak_run *r, uint64_t round, uint32_t *w
 	return false;
 }
 
+bool oracle_has_markers(const struct soak_run *r)
+{
+	uint32_t who;
+	return !marker_missing(r, r->round, &who);
+}
+
 /* At handler entry, a record of round s from p: round s - 1 is over for p. */
 static void causal_at_entry(struct soak_run *r, uint32_t p, uint64_t s)
 {

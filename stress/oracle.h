@@ -24,6 +24,8 @@ void oracle_before_barrier(struct soak_run *r);
 /* After every driver call returns: the causal check of a delivery round
  * (and the rendezvous miss it finds), and rows a handler's violation owes. */
 void oracle_after_call(struct soak_run *r);
+/* Whether this reader holds the marker of round r->round of every peer. */
+bool oracle_has_markers(const struct soak_run *r);
 /* Prints why, then the rows: the driver's progress against each E_p where
  * it offers progress counters, else this reader's own per-sender account. */
 void oracle_print_rows(struct soak_run *r, const char *why);

@@ -22,6 +22,23 @@ static void abort_all(struct soak_run *r, int reason)
 		rf_world_abort(r->w, reason);
 }
 
+/* --fault=drain-caller: what a fence that drains only its caller does
+ * after the rendezvous, done by the suite on top of the driver's barrier. */
+static int drain_caller(struct soak_run *r, int64_t deadline_ns)
+{
+	while (!oracle_has_markers(r)) {
+		int n = r->drv->poll(r->c);
+		oracle_after_call(r);
+		if (n < 0)
+			return n;
+		if (rf_os_now_ns() > deadline_ns)
+			return RF_ETIMEDOUT;
+		if (n == 0)
+			rf_os_sleep_ns(20000);
+	}
+	return 0;
+}
+
 int rounds_run(struct soak_run *r)
 {
 	const struct soak_opts *o = r->o;
@@ -74,6 +91,8 @@ int rounds_run(struct soak_run *r)
 			oracle_before_barrier(r);
 			rc = r->drv->barrier(r->c, mode, run_left_ns(deadline));
 			oracle_after_call(r);
+			if (rc == 0 && o->fault == FAULT_DRAIN_CALLER && mode != RF_RENDEZVOUS)
+				rc = drain_caller(r, deadline);
 		}
 		if (rc) {
 			r->rc = rc;
