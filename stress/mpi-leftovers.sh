@@ -17,12 +17,18 @@ if [ -z "$pids" ] || [ -z "$run" ]; then
 	echo "mpi-leftovers.sh: FAIL: the ranks did not say their pids and run name"
 	exit 1
 fi
-# mpirun returns once it has reaped its ranks; a moment for any straggler
+# mpirun may return while the ranks it killed are still dying (seen under
+# heavy load): they get a bounded 10 s, and a zombie no longer runs.
+running() {
+	kill -0 "$1" 2>/dev/null || return 1
+	state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ "$state" != "Z" ]
+}
 left=
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for i in $(seq 50); do
 	left=
 	for p in $pids; do
-		kill -0 "$p" 2>/dev/null && left="$left $p"
+		running "$p" && left="$left $p"
 	done
 	[ -z "$left" ] && break
 	sleep 0.2
