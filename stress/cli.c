@@ -30,11 +30,12 @@ static const char usage[] =
 	"                          always printed, replay a failure with it)\n"
 	"      --max-records=N     records per participant and round before the markers,\n"
 	"                          0..100000 (default 16; the count is random in 0..N)\n"
-	"      --sizes=MIN-MAX     payload bytes, 40..1048576 (default 40-512)\n"
+	"      --sizes=MIN-MAX     payload bytes, 48..1048576 (default 48-512)\n"
 	"      --placement=P       compact | scatter | none | PU list like 0,2-3 (default compact)\n"
 	"      --watchdog=SECONDS  a period without a completed round is a stall (default 10)\n"
 	"      --fault=F           none | kill-worker | kill-coordinator | stall-reader |\n"
-	"                          slow-handler | corrupt (default none); see below\n"
+	"                          slow-handler | corrupt | drain-caller (default none);\n"
+	"                          see below\n"
 	"      --trials=N          kill-worker, kill-coordinator: worlds to kill (default 5;\n"
 	"                          with --duration: as many as fit in it)\n"
 	"      --kill-signal=S     kill-coordinator: KILL | TERM | INT (default KILL;\n"
@@ -42,6 +43,14 @@ static const char usage[] =
 	"      --release-bound=S   a survivor released later than this fails (default 1)\n"
 	"      --interval=SECONDS  progress line period when not on a terminal (default 10)\n"
 	"      --json=FILE         write the summary as JSON\n"
+	"      --impl=NAME|PATH.so the implementation under test (SPEC section 9): a built-in\n"
+	"                          driver (ringfence-shm, ringfence-coordinator, naive, mpi)\n"
+	"                          or a driver's shared object (default: ringfence-shm, or\n"
+	"                          ringfence-coordinator with --transport=coordinator;\n"
+	"                          --algorithm is the ringfence drivers' algorithm= param)\n"
+	"      --impl-params=K=V,... the driver's own parameters (default none)\n"
+	"      --launcher=L        self | mpi: who starts the participants (default self, or\n"
+	"                          mpi when mpirun's environment is present)\n"
 	"  -h, --help              this text\n"
 	"\n"
 	"Faults: kill-worker kills a random worker mid-round, survivors must get\n"
@@ -49,8 +58,16 @@ static const char usage[] =
 	"supervising parent, every worker must be gone within the bound, no orphan, no\n"
 	"segment; stall-reader stops a reader's polling past the watchdog, which must fire;\n"
 	"slow-handler slows a reader's handler; corrupt makes a sender duplicate, skip and\n"
-	"corrupt a record once each (the oracle must report violations). With the kill\n"
+	"corrupt a record once each (the oracle must report violations); drain-caller\n"
+	"(a test of the oracle) makes every participant poll after each barrier until it\n"
+	"holds its own markers, which turns a fence that does not drain (--impl=naive) into\n"
+	"one that drains only its caller: the causal check must report it. With the kill\n"
 	"faults each trial runs until its kill (--rounds is ignored).\n"
+	"\n"
+	"Under mpirun (mpirun -n P rf-soak --impl=mpi ...): the ranks are the participants\n"
+	"(--procs is ignored), on one machine or many; a driver must claim RF_DRIVER_HOSTS.\n"
+	"Rank 0 prints the summary; kill-worker makes a rank SIGKILL itself (mpirun ends the\n"
+	"job, non-zero); kill-coordinator and stall-reader cannot run there (exit 77).\n"
 	"\n"
 	"Exit codes: 0 pass; 1 violation (the oracle failed); 2 bad usage; 3 a fault was\n"
 	"not handled as the contract says (late release, orphan, segment left, stall not\n"
@@ -102,7 +119,7 @@ static int pick(const char *opt, const char *s, const char *const *names, int n)
 }
 
 static const char *const fault_names[] = {"none", "kill-worker", "kill-coordinator",
-					  "stall-reader", "slow-handler", "corrupt"};
+					  "stall-reader", "slow-handler", "corrupt", "drain-caller"};
 static const char *const mode_names[] = {"rendezvous", "delivery", "processing", "all"};
 
 const char *cli_fault_name(enum fault f)
@@ -136,6 +153,9 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 		{"interval", required_argument, NULL, 9},
 		{"json", required_argument, NULL, 10},
 		{"victim", required_argument, NULL, 11}, /* internal: proc_win32.c */
+		{"impl", required_argument, NULL, 12},
+		{"impl-params", required_argument, NULL, 13},
+		{"launcher", required_argument, NULL, 14},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -157,6 +177,10 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 	o->kill_signal = SIGKILL;
 	o->release_bound = 1;
 	o->interval = 10;
+	o->impl_params = "";
+	/* mpirun (Open MPI, or a PMI launcher such as MPICH's) says so in the
+	 * environment of every rank it starts */
+	o->launcher_mpi = getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE");
 	bool rounds_set = false;
 	int c;
 	opterr = 0;
@@ -164,6 +188,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 		switch (c) {
 		case 'p': o->procs = (uint32_t)parse_u64("procs", optarg, 2, RF_MAX_PROCS); break;
 		case 't':
+			o->transport_set = true;
 			if (rf_transport_parse(optarg, &o->transport) != 0) {
 				char why[64];
 				snprintf(why, sizeof why, "one of: %s %s", rf_transport_name(RF_TRANSPORT_SHM),
@@ -172,6 +197,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 			}
 			break;
 		case 'a':
+			o->algorithm_set = true;
 			if (rf_algorithm_parse(optarg, &o->algorithm) != 0) {
 				char why[96] = "one of:";
 				for (int a = RF_ALGO_AUTO; a <= RF_ALGO_TREE; a++)
@@ -202,7 +228,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 			o->placement_text = optarg;
 			break;
 		case 4: o->watchdog = parse_seconds("watchdog", optarg, 0.01); break;
-		case 5: o->fault = (enum fault)pick("fault", optarg, fault_names, 6); break;
+		case 5: o->fault = (enum fault)pick("fault", optarg, fault_names, 7); break;
 		case 6: o->trials = (uint32_t)parse_u64("trials", optarg, 1, 100000); break;
 		case 7: o->kill_signal = signos[pick("kill-signal", optarg, signals, 3)]; break;
 		case 8: o->release_bound = parse_seconds("release-bound", optarg, 0.001); break;
@@ -217,6 +243,17 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 			o->victim_channel = end + 1;
 			break;
 		}
+		case 12:
+			if (!optarg[0])
+				bad("impl", optarg, "a driver's name or a path to its shared object");
+			o->impl = optarg;
+			break;
+		case 13: o->impl_params = optarg; break;
+		case 14: {
+			static const char *const launchers[] = {"self", "mpi"};
+			o->launcher_mpi = pick("launcher", optarg, launchers, 2) == 1;
+			break;
+		}
 		case 'h': fputs(usage, stdout); exit(EXIT_PASS);
 		default:
 			fprintf(stderr, "rf-soak: unknown option or missing value: '%s'\nTry 'rf-soak --help'.\n",
@@ -226,15 +263,6 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "rf-soak: unexpected argument '%s'\nTry 'rf-soak --help'.\n", argv[optind]);
-		exit(EXIT_USAGE);
-	}
-	/* Here rather than as rf_launch's RF_EINVAL (exit 5): the combination is
-	 * bad usage, and says so before any process starts. */
-	if (o->transport == RF_TRANSPORT_COORDINATOR && o->algorithm != RF_ALGO_AUTO &&
-	    o->algorithm != RF_ALGO_CENTRAL) {
-		fprintf(stderr, "rf-soak: --algorithm=%s needs --transport=shm: the coordinator transport "
-				"has one algorithm, %s\nTry 'rf-soak --help'.\n",
-			rf_algorithm_name(o->algorithm), rf_algorithm_name(RF_ALGO_CENTRAL));
 		exit(EXIT_USAGE);
 	}
 	if (!rounds_set && o->duration == 0)

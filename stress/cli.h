@@ -32,6 +32,9 @@ enum fault {
 	FAULT_STALL_READER,
 	FAULT_SLOW_HANDLER,
 	FAULT_CORRUPT, /* the sender breaks exactly-once/order/checksum: proves that oracle */
+	FAULT_DRAIN_CALLER, /* after each barrier every participant polls until it holds its
+			     * own markers: over a fence that does not drain, a fence that
+			     * drains only its caller, which only the causal check catches */
 };
 
 #define MODE_ALL 3 /* --mode=all: rendezvous, delivery, processing round by round */
@@ -56,6 +59,11 @@ struct soak_opts {
 	double release_bound; /* seconds: a survivor released later fails the run */
 	double interval;      /* seconds between progress lines when not on a terminal */
 	const char *json;
+	const char *impl;        /* --impl: a built-in driver's name or a .so path;
+				  * NULL until cli_parse picks the reference's */
+	const char *impl_params; /* --impl-params: the driver's own k=v,... ("" if none) */
+	bool transport_set, algorithm_set; /* given on the command line */
+	bool launcher_mpi;       /* --launcher=mpi, or mpirun's environment */
 	uint32_t victim_trial;      /* internal (Windows): run as kill-coordinator's child */
 	const char *victim_channel;
 	int argc;

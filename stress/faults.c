@@ -10,6 +10,7 @@
  *   slow-handler      a random reader's handler sleeps now and then.
  *   corrupt           a random sender breaks exactly-once, order and the
  *                     checksum once each (traffic.c): the oracle must see it. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,19 @@ void faults_plan(struct soak_run *r)
 
 void faults_maybe_kill(struct soak_run *r, uint32_t sent_so_far)
 {
-	if (r->o->fault != FAULT_KILL_WORKER || r->me != 0 || killed ||
+	/* Under mpirun (no launched world) the victim kills itself: there is
+	 * no participant 0 that owns the others' lives. */
+	uint32_t killer = r->w ? 0 : r->victim;
+	if (r->o->fault != FAULT_KILL_WORKER || r->me != killer || killed ||
 	    r->round != r->fault_round || sent_so_far < r->fault_at)
 		return;
 	killed = true;
+	if (!r->w) {
+		fprintf(stderr, "rf-soak: rank %u: kill-worker: SIGKILL to myself in round %llu\n", r->me,
+			(unsigned long long)r->round);
+		fflush(stderr);
+		raise(SIGKILL);
+	}
 	atomic_store(&r->sh->kill_ns, rf_os_now_ns());
 	int rc = rf_launch_kill(r->w, r->victim);
 	if (rc)

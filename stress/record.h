@@ -12,6 +12,8 @@ struct soak_rec {
 	uint64_t seq;   /* position in its stream (to this reader, or to all) */
 	uint64_t value; /* what the handler adds to its per-sender sum */
 	uint64_t aux;   /* markers: records the sender had broadcast so far */
+	uint64_t total; /* markers: sum of the values sent to this reader so far, this
+			 * marker's included: the side effect the handler must have */
 	uint32_t round;
 	uint32_t check; /* FNV-1a of the payload with this field zero */
 };

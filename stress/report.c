@@ -1,8 +1,9 @@
 /* What rf-soak tells: a progress line while it runs, a summary, and JSON.
  *
- * The JSON is a flat object of numbers and of names this program chose
- * itself (no user text needs escaping), so fprintf writes it; ci/soak
- * merges the files with jq. */
+ * The JSON is a flat object of numbers and strings; only the driver's
+ * texts (name, version, params, describe) can hold what needs escaping, so
+ * json_string writes those and fprintf the rest; ci/soak merges the files
+ * with jq. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,13 @@
 #include "report.h"
 #include "rf_os.h"
 
-void report_progress(const struct soak_opts *o, struct soak_shared *sh, uint64_t rounds_done,
-		     int64_t start_ns, bool final)
+void report_set_impl(struct soak_result *res, const struct soak_impl *im)
+{
+	res->impl = im;
+}
+
+void report_progress(const struct soak_opts *o, const struct soak_impl *im,
+		     struct soak_shared *sh, uint64_t rounds_done, int64_t start_ns, bool final)
 {
 	static int64_t last, last_start;
 	static int tty = -1;
@@ -39,8 +45,8 @@ void report_progress(const struct soak_opts *o, struct soak_shared *sh, uint64_t
 	}
 	if (rem < 0)
 		rem = 0;
-	fprintf(stderr, "%srounds %llu  %.0f rounds/s  violations %llu  unfenced misses %llu  elapsed %.1f s  remaining %.1f s%s",
-		tty ? "\r" : "rf-soak: ", (unsigned long long)rounds_done, rate,
+	fprintf(stderr, "%s%s %s: rounds %llu  %.0f rounds/s  violations %llu  unfenced misses %llu  elapsed %.1f s  remaining %.1f s%s",
+		tty ? "\r" : "rf-soak: ", im->drv->name, im->drv->version, (unsigned long long)rounds_done, rate,
 		(unsigned long long)atomic_load(&sh->violations),
 		(unsigned long long)atomic_load(&sh->misses), el, rem,
 		tty ? (final ? "   \n" : "   ") : "\n");
@@ -82,6 +88,7 @@ static const char *verdict(int code)
 	case EXIT_FAULTCHECK: return "FAIL: fault not handled as required";
 	case EXIT_STALL: return "FAIL: stall (watchdog fired)";
 	case EXIT_ERROR: return "FAIL: error";
+	case EXIT_USAGE: return "FAIL: bad usage (the driver refused its params)";
 	case 128 + SIGINT: return "interrupted by SIGINT";
 	case 128 + SIGTERM: return "interrupted by SIGTERM";
 	}
@@ -92,7 +99,36 @@ static const char *verdict(int code)
  * "auto" says the library never chose). */
 static const char *algorithm(const struct soak_opts *o, const struct soak_result *res)
 {
+	if (!res->impl->reference) /* the driver's own barrier: its describe() may say */
+		return "-";
 	return rf_algorithm_name(res->algorithm != RF_ALGO_AUTO ? res->algorithm : o->algorithm);
+}
+
+/* Under mpirun --placement is not applied: the binding is mpirun's. */
+static const char *placement(const struct soak_opts *o)
+{
+	return o->launcher_mpi ? "mpirun" : o->placement_text;
+}
+
+static const char *transport(const struct soak_opts *o, const struct soak_result *res)
+{
+	return res->impl->reference ? rf_transport_name(o->transport) : "-";
+}
+
+/* A JSON string of driver text, which may hold anything. */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
 }
 
 static void summary(const struct soak_opts *o, struct soak_result *res)
@@ -101,8 +137,11 @@ static void summary(const struct soak_opts *o, struct soak_result *res)
 		qsort(res->lat_ms, res->nlat, sizeof *res->lat_ms, cmp_double);
 	res->peak_rss_kb = proc_peak_rss_kb();
 	printf("rf-soak: P=%u transport=%s algorithm=%s mode=%s placement=%s fault=%s seed=%llu\n",
-	       o->procs, rf_transport_name(o->transport), algorithm(o, res), cli_mode_name(o->mode),
-	       o->placement_text, cli_fault_name(o->fault), (unsigned long long)o->seed);
+	       o->procs, transport(o, res), algorithm(o, res), cli_mode_name(o->mode),
+	       placement(o), cli_fault_name(o->fault), (unsigned long long)o->seed);
+	printf("rf-soak: impl=%s version=%s params='%s'%s%s\n", res->impl->drv->name,
+	       res->impl->drv->version, res->impl->params, res->impl_describe[0] ? ": " : "",
+	       res->impl_describe);
 	/* kill-coordinator: the rounds ran in participants that were killed */
 	if (o->fault != FAULT_KILL_COORDINATOR) {
 		printf("rf-soak: %llu rounds in %.1f s (%.0f/s), violations %llu, stalls %llu\n",
@@ -118,7 +157,10 @@ static void summary(const struct soak_opts *o, struct soak_result *res)
 		       (unsigned long long)res->trials, (unsigned long long)res->trials_failed, res->nlat,
 		       res->nlat ? res->lat_ms[res->nlat - 1] : 0, percentile(res, 0.99),
 		       percentile(res, 0.5));
-	if (res->binding[0])
+	if (res->binding[0] && o->launcher_mpi)
+		printf("rf-soak: binding (CPUs per rank, as mpirun bound them): %s%s\n", res->binding,
+		       res->oversubscribed ? " (oversubscribed)" : "");
+	else if (res->binding[0])
 		printf("rf-soak: binding (PU per participant): %s%s\n", res->binding,
 		       res->oversubscribed ? " (oversubscribed)" : "");
 	printf("rf-soak: peak RSS %ld kB\n", res->peak_rss_kb);
@@ -137,11 +179,20 @@ static int write_json(const struct soak_opts *o, const struct soak_result *res)
 	fprintf(f, "{\n  \"tool\": \"rf-soak\",\n  \"procs\": %u,\n  \"transport\": \"%s\",\n"
 		   "  \"algorithm\": \"%s\",\n"
 		   "  \"mode\": \"%s\",\n  \"fault\": \"%s\",\n  \"seed\": %llu,\n",
-		o->procs, rf_transport_name(o->transport), algorithm(o, res),
+		o->procs, transport(o, res), algorithm(o, res),
 		cli_mode_name(o->mode), cli_fault_name(o->fault), (unsigned long long)o->seed);
+	fputs("  \"impl\": ", f);
+	json_string(f, res->impl->drv->name);
+	fputs(",\n  \"impl_version\": ", f);
+	json_string(f, res->impl->drv->version);
+	fputs(",\n  \"impl_params\": ", f);
+	json_string(f, res->impl->params);
+	fputs(",\n  \"impl_describe\": ", f);
+	json_string(f, res->impl_describe);
+	fprintf(f, ",\n  \"launcher\": \"%s\",\n", o->launcher_mpi ? "mpi" : "self");
 	/* the placement text passed rf_placement_parse: letters, digits, ',' and '-' */
 	fprintf(f, "  \"placement\": \"%s\",\n  \"binding\": \"%s\",\n  \"oversubscribed\": %s,\n",
-		o->placement_text, res->binding, res->oversubscribed ? "true" : "false");
+		placement(o), res->binding, res->oversubscribed ? "true" : "false");
 	fprintf(f, "  \"rounds\": %llu,\n  \"elapsed_s\": %.3f,\n  \"violations\": %llu,\n"
 		   "  \"stalls\": %llu,\n  \"rendezvous_rounds\": %llu,\n  \"misses\": %llu,\n"
 		   "  \"miss_per_million\": %.1f,\n",

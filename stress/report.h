@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "impl.h"
 #include "shared.h"
 
 /* The whole run's account, summed over its worlds (trials). */
@@ -21,12 +22,17 @@ struct soak_result {
 	char binding[512];
 	bool oversubscribed;
 	enum rf_algorithm algorithm; /* the one the worlds ran; AUTO until one started */
+	const struct soak_impl *impl;
+	char impl_describe[256];     /* the driver's describe() of participant 0's open */
 };
+
+/* Names the implementation under test in what the run reports. */
+void report_set_impl(struct soak_result *res, const struct soak_impl *im);
 
 /* Participant 0, after each round and at the end of a world started at
  * start_ns: a progress line on stderr, at most once per period. */
-void report_progress(const struct soak_opts *o, struct soak_shared *sh, uint64_t rounds_done,
-		     int64_t start_ns, bool final);
+void report_progress(const struct soak_opts *o, const struct soak_impl *im,
+		     struct soak_shared *sh, uint64_t rounds_done, int64_t start_ns, bool final);
 /* Adds one release latency (dropped only when out of memory). */
 void report_add_latency(struct soak_result *res, double ms);
 /* Prints the summary, writes --json and frees res->lat_ms; returns the

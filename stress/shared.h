@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MISS_SLOTS 64 /* participants are at most two rounds apart */
+/* Participants are at most two rounds apart; under mpirun a slot must also
+ * live until participant 0 has counted it, 2 * SOAK_SYNC_ROUNDS rounds. */
+#define MISS_SLOTS 128
 
 struct soak_shared {
 	_Atomic uint64_t stop_round;  /* set by participant 0: the last round */

@@ -12,7 +12,8 @@
 #include "supervisor.h"
 #include "world.h"
 
-int supervisor_victim(const struct soak_opts *o, uint32_t t, int report_fd)
+int supervisor_victim(const struct soak_opts *o, const struct soak_impl *im, uint32_t t,
+		      int report_fd)
 {
 	struct soak_opts vo = *o;
 	vo.fault = FAULT_NONE;
@@ -21,19 +22,19 @@ int supervisor_victim(const struct soak_opts *o, uint32_t t, int report_fd)
 	vo.json = NULL;
 	struct soak_result res;
 	memset(&res, 0, sizeof res);
-	return world_participant0(&vo, &res, t, report_fd);
+	return world_participant0(&vo, im, &res, t, report_fd);
 }
 
 /* One trial: returns the number of failed checks; *ms is when all were gone. */
-static int trial(const struct soak_opts *o, uint32_t t, uint64_t *rng, double *ms,
-		 struct soak_result *res)
+static int trial(const struct soak_opts *o, const struct soak_impl *im, uint32_t t,
+		 uint64_t *rng, double *ms, struct soak_result *res)
 {
 	struct proc_child c;
 	int started = proc_child_start(o, t, &c);
 	if (started < 0)
 		return 1;
 	if (started > 0) /* the forked child: participant 0, and nothing after it */
-		_Exit(supervisor_victim(o, t, c.victim_fd));
+		_Exit(supervisor_victim(o, im, t, c.victim_fd));
 	/* What world_participant0 reports: the P pids, the segment name, the algorithm. */
 	long pids[RF_MAX_PROCS] = {0};
 	char name[RF_NAME_MAX] = "";
@@ -84,7 +85,7 @@ static int trial(const struct soak_opts *o, uint32_t t, uint64_t *rng, double *m
 	return failures;
 }
 
-int supervisor_run(const struct soak_opts *o)
+int supervisor_run(const struct soak_opts *o, const struct soak_impl *im)
 {
 	interrupt_catch();
 	int rc = proc_supervise(o->kill_signal);
@@ -92,11 +93,12 @@ int supervisor_run(const struct soak_opts *o)
 		return rc;
 	struct soak_result res;
 	memset(&res, 0, sizeof res);
+	report_set_impl(&res, im);
 	uint64_t rng = o->seed ^ 0xC00D1ull;
 	int64_t start = rf_os_now_ns();
 	for (uint32_t t = 1; cli_more_trials(o, t, start) && !interrupt_signal(); t++) {
 		double ms = 0;
-		int f = trial(o, t, &rng, &ms, &res);
+		int f = trial(o, im, t, &rng, &ms, &res);
 		res.trials++;
 		res.trials_failed += f != 0;
 		report_add_latency(&res, ms);

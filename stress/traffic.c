@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "faults.h"
+#include "oracle.h"
 #include "record.h"
 #include "rf_os.h"
 #include "traffic.h"
@@ -45,9 +46,9 @@ static int traffic_init(struct soak_run *r)
 
 /* Fills and sends one record; `corrupt` 1 breaks its checksum. */
 static int send_one(struct soak_run *r, uint16_t dest, uint16_t type, uint64_t seq, uint64_t value,
-		    uint64_t aux, uint32_t len, int corrupt, int64_t timeout)
+		    uint64_t aux, uint64_t total, uint32_t len, int corrupt, int64_t timeout)
 {
-	struct soak_rec h = {.g = ++tx.g, .seq = seq, .value = value, .aux = aux,
+	struct soak_rec h = {.g = ++tx.g, .seq = seq, .value = value, .aux = aux, .total = total,
 			     .round = (uint32_t)r->round};
 	uint64_t fill = tx.g ^ r->o->seed;
 	for (uint32_t i = sizeof h; i < len; i++)
@@ -56,7 +57,9 @@ static int send_one(struct soak_run *r, uint16_t dest, uint16_t type, uint64_t s
 	if (corrupt)
 		h.check ^= 1;
 	memcpy(tx.buf, &h, sizeof h);
-	return rf_send(r->w, dest, type, tx.buf, len, timeout);
+	int rc = r->drv->send(r->c, dest, type, tx.buf, len, timeout);
+	oracle_after_call(r); /* a blocking send delivers too */
+	return rc;
 }
 
 int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
@@ -84,11 +87,11 @@ int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
 		uint64_t *seq = all ? &tx.all_seq : &tx.direct_seq[d];
 		if (i == 0 && breakage == 3)
 			(*seq)++; /* a record that never was: the reader sees a gap */
-		int rc = send_one(r, all ? RF_DEST_ALL : (uint16_t)d, T_DATA, *seq, value, 0, len,
+		int rc = send_one(r, all ? RF_DEST_ALL : (uint16_t)d, T_DATA, *seq, value, 0, 0, len,
 				  i == 0 && breakage == 1, run_left_ns(deadline_ns));
 		if (rc == 0 && i == 0 && breakage == 2) {
 			tx.g--; /* the same record again: a duplicate */
-			rc = send_one(r, all ? RF_DEST_ALL : (uint16_t)d, T_DATA, *seq, value, 0,
+			rc = send_one(r, all ? RF_DEST_ALL : (uint16_t)d, T_DATA, *seq, value, 0, 0,
 				      len, 0, run_left_ns(deadline_ns));
 		}
 		if (rc)
@@ -103,7 +106,7 @@ int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
 		if (q == me)
 			continue;
 		int rc = send_one(r, (uint16_t)q, T_MARKER, tx.direct_seq[q], 1, tx.all_seq,
-				  sizeof(struct soak_rec), 0, run_left_ns(deadline_ns));
+				  tx.sent[q] + 1, sizeof(struct soak_rec), 0, run_left_ns(deadline_ns));
 		if (rc)
 			return rc;
 		tx.direct_seq[q]++;
@@ -115,7 +118,5 @@ int traffic_send_round(struct soak_run *r, int64_t deadline_ns)
 	for (uint32_t q = 0; q < P; q++)
 		atomic_store_explicit(shared_sent(r->sh, P, r->round, me, q), tx.sent[q],
 				      memory_order_relaxed);
-	atomic_store_explicit(shared_entry(r->sh, P, r->round, me), rf_ring_leading(r->w),
-			      memory_order_relaxed);
 	return 0;
 }

@@ -6,8 +6,8 @@
 
 #include "soak_run.h"
 
-/* Sends round r->round's records and markers, then reports the sums sent
- * and the entry position in the shared area; 0 or an RF_E* code. Blocking
+/* Sends round r->round's records and markers through the driver, then
+ * reports the sums sent in the shared area; 0 or an RF_E* code. Blocking
  * sends give up at deadline_ns. */
 int traffic_send_round(struct soak_run *r, int64_t deadline_ns);
 /* Forgets the sender's streams: the next round starts a new world's. */

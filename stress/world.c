@@ -25,27 +25,53 @@ static char **worker_argv(const struct soak_opts *o)
 	return cli_argv_with(o, seed);
 }
 
-static void launch_opts(const struct soak_opts *o, struct rf_launch_opts *lo)
+/* For the reference's drivers the world they run; for any other driver a
+ * harness world that only launches, maps the shared area and orders the
+ * opens: the smallest rings, the simplest barrier. */
+static void launch_opts(const struct soak_opts *o, const struct soak_impl *im,
+			struct rf_launch_opts *lo)
 {
 	rf_launch_opts_default(lo);
 	lo->params.nprocs = o->procs;
-	lo->params.transport = o->transport;
-	lo->params.algorithm = o->algorithm;
-	lo->params.max_record = o->size_max;
-	/* room for several of the largest records; the library's minimum is two */
-	uint32_t cap = 64 * 1024;
-	while (cap < 8 * (o->size_max + 32))
-		cap *= 2;
-	lo->params.ring_capacity = cap;
+	if (im->reference) {
+		lo->params.transport = o->transport;
+		lo->params.algorithm = o->algorithm;
+		lo->params.max_record = o->size_max;
+		lo->params.ring_capacity = impl_capacity(o);
+	} else {
+		lo->params.transport = RF_TRANSPORT_SHM;
+		lo->params.algorithm = RF_ALGO_CENTRAL;
+		lo->params.max_record = 64;
+		lo->params.ring_capacity = 4096;
+	}
 	lo->params.user_bytes = (uint32_t)shared_bytes(o->procs);
 	lo->placement = o->placement;
 }
 
-int world_worker(const struct soak_opts *o)
+/* One participant's run in launched world w; the driver's names derive
+ * from the world's, which is unique on this machine. */
+static void world_run_init(struct soak_run *r, const struct soak_opts *o,
+			   const struct soak_impl *im, rf_world *w)
+{
+	static char run_name[RF_NAME_MAX];
+	memset(r, 0, sizeof *r);
+	r->o = o;
+	r->im = im;
+	r->w = w;
+	r->sh = rf_world_user(w, NULL);
+	const char *n = rf_world_name(w);
+	snprintf(run_name, sizeof run_name, "%.*s-impl", (int)(RF_NAME_MAX - 6), n + (n[0] == '/'));
+	r->peers.rank = rf_world_rank(w);
+	r->peers.size = rf_world_size(w);
+	r->peers.run_name = run_name;
+	r->peers.w = w;
+}
+
+int world_worker(const struct soak_opts *o, const struct soak_impl *im)
 {
 	proc_ignore_interrupts();
 	struct rf_launch_opts lo;
-	launch_opts(o, &lo);
+	launch_opts(o, im, &lo);
 	rf_world *w;
 	int rc = rf_launch(&lo, &w);
 	if (rc) {
@@ -53,16 +79,14 @@ int world_worker(const struct soak_opts *o)
 		return EXIT_ERROR;
 	}
 	struct soak_run r;
-	memset(&r, 0, sizeof r);
-	r.o = o;
-	r.w = w;
+	world_run_init(&r, o, im, w);
 	rc = rounds_run(&r);
 	/* Expected endings: done, or the world ended under us: aborted (a stall,
 	 * an interrupt), our own watchdog, or a peer gone (a kill, or participant
 	 * 0 leaving after an abort). Participant 0 sees every one of these
 	 * itself and judges them; a worker fails only on what it alone saw. */
 	bool expected = rc == 0 || rc == RF_EABORTED || rc == RF_ETIMEDOUT || rc == RF_EPEERDEAD;
-	if (!expected)
+	if (!expected && !r.open_failed) /* impl_open said why */
 		fprintf(stderr, "rf-soak: participant %u: %s in round %llu\n", r.me, rf_strerror(rc),
 			(unsigned long long)r.round);
 	rf_world_close(w);
@@ -95,7 +119,7 @@ static bool settle_workers(rf_world *w, const long *pids, int64_t bound_ns)
 	return false;
 }
 
-static void describe_binding(rf_world *w, struct soak_result *res)
+static void describe_binding(rf_world *w, const struct soak_impl *im, struct soak_result *res)
 {
 	size_t n = 0;
 	res->binding[0] = '\0';
@@ -105,15 +129,16 @@ static void describe_binding(rf_world *w, struct soak_result *res)
 		n += (size_t)snprintf(res->binding + n, sizeof res->binding - n, "%s%d", p ? "," : "", b.pu);
 	}
 	res->oversubscribed = rf_world_oversubscribed(w);
-	res->algorithm = rf_world_algorithm(w);
+	if (im->reference) /* a harness world's algorithm is not the soak's */
+		res->algorithm = rf_world_algorithm(w);
 }
 
-int world_participant0(const struct soak_opts *o, struct soak_result *res, uint32_t trial,
-		       int report_fd)
+int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
+		       struct soak_result *res, uint32_t trial, int report_fd)
 {
 	interrupt_catch();
 	struct rf_launch_opts lo;
-	launch_opts(o, &lo);
+	launch_opts(o, im, &lo);
 	char **argv = worker_argv(o);
 	lo.argv = argv;
 	rf_world *w;
@@ -146,13 +171,13 @@ int world_participant0(const struct soak_opts *o, struct soak_result *res, uint3
 		(void)ignored;
 		close(report_fd);
 	}
-	describe_binding(w, res);
+	describe_binding(w, im, res);
 
 	struct soak_run r;
-	memset(&r, 0, sizeof r);
-	r.o = o;
-	r.w = w;
+	world_run_init(&r, o, im, w);
 	r.trial = trial;
+	r.describe = res->impl_describe;
+	r.describe_len = sizeof res->impl_describe;
 	rc = rounds_run(&r);
 	int failures = 0;
 	if (o->fault == FAULT_KILL_WORKER) {
@@ -195,6 +220,11 @@ int world_participant0(const struct soak_opts *o, struct soak_result *res, uint3
 		failures++;
 	}
 	bool error = false;
+	if (r.open_failed && rc == RF_EINVAL) {
+		fprintf(stderr, "rf-soak: %s refused to open with --impl-params='%s' (bad or unknown params)\n",
+			im->drv->name, o->impl_params);
+		return failures ? EXIT_FAULTCHECK : EXIT_USAGE;
+	}
 	if (rc && !(killed_fault && rc == RF_EPEERDEAD) && !stalled &&
 	    !(interrupt_signal() && rc == RF_EABORTED)) {
 		fprintf(stderr, "rf-soak: participant 0: %s in round %llu\n", rf_strerror(rc),
