@@ -6,6 +6,7 @@
 // of its timed sections) and reports p50/p99/p999/max over every iteration.
 #include "benchmarks.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <functional>
@@ -32,7 +33,9 @@ void Label(benchmark::State& st, uint32_t P) {
 // slowest participant's mean wait in the barrier.
 void Latency(benchmark::State& st, const std::string& name, rf_transport t, uint32_t P,
              bench_cmd cmd, const Loop& loop, bool waits, rf_algorithm a = RF_ALGO_AUTO) {
-  rf_world* w = World(st, t, a, P);
+  // a driver's rows: the world is the control plane, the driver is measured
+  const bool impl = cmd.op == OP_IMPL_BARRIER || cmd.op == OP_IMPL_PINGPONG;
+  rf_world* w = impl ? ImplWorld(st, P) : World(st, t, a, P);
   if (!w) return;
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
   std::vector<int64_t> samples(n);
@@ -205,6 +208,49 @@ int64_t BarrierIterations(uint32_t P, uint32_t K) {
   return std::max<int64_t>(50, static_cast<int64_t>(5000000 / deliveries));
 }
 
+// The rows of the driver under test (bench_impl): the ring ping-pong by
+// size, and the barrier in every mode it claims at each P and traffic K.
+// Names say the implementation: .../impl:<name>/...
+void RegisterImpl() {
+  const Options& o = g_opts;
+  const std::string impl = "impl:" + o.impl_name;
+  for (uint32_t size : o.sizes) {
+    std::string name = "ring/pingpong/" + impl + "/size:" + std::to_string(size);
+    Add(name, [name, size](benchmark::State& st) {
+      bench_cmd c{};
+      c.op = OP_IMPL_PINGPONG;
+      c.size = size;
+      Latency(st, name, RF_TRANSPORT_SHM, 2, c,
+              [size](rf_world*, uint64_t n, int64_t* s, bench_stats*) {
+                return bench_impl_pingpong(0, n, size, s);
+              }, false);
+    });
+  }
+  for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++) {
+    rf_mode mode = static_cast<rf_mode>(m);
+    if (!(bench_impl.drv->caps & RF_DRIVER_MODE_CAP(mode))) {
+      std::fprintf(stderr, "rf-bench: %s does not claim mode %s; its barrier rows are skipped\n",
+                   o.impl_name.c_str(), rf_mode_name(mode));
+      continue;
+    }
+    for (uint32_t P : o.procs)
+      for (uint32_t k : o.traffic) {
+        std::string name = "barrier/" + impl + "/mode:" + rf_mode_name(mode) + "/procs:" +
+                           std::to_string(P) + "/traffic:" + std::to_string(k);
+        Add(name, [name, P, mode, k](benchmark::State& st) {
+          bench_cmd c{};
+          c.op = OP_IMPL_BARRIER;
+          c.mode = mode;
+          c.traffic = k;
+          Latency(st, name, RF_TRANSPORT_SHM, P, c,
+                  [mode, k](rf_world*, uint64_t n, int64_t* s, bench_stats* own) {
+                    return bench_impl_barrier(n, mode, k, s, own);
+                  }, true);
+        }, BarrierIterations(P, k));
+      }
+  }
+}
+
 }  // namespace
 
 std::vector<rf_algorithm> BarrierAlgorithms(rf_transport t,
@@ -229,7 +275,10 @@ void RegisterAll(const std::vector<rf_transport>& transports,
             }, false);
   });
   Add("limit/stream", [](benchmark::State& st) { Stream(st, "limit/stream"); });
-  for (uint32_t size : o.sizes) {
+  // A driver under test replaces the reference's ring and barrier rows; the
+  // limits and the baselines stay, measured in the same run.
+  if (bench_impl.drv) RegisterImpl();
+  for (uint32_t size : bench_impl.drv ? std::vector<uint32_t>{} : o.sizes) {
     std::string name = "ring/pingpong/size:" + std::to_string(size);
     Add(name, [name, size](benchmark::State& st) {
       bench_cmd c{};
@@ -244,7 +293,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
   // Per record (rf_send), then in bursts of kBatch (rf_send_many: one
   // wake-up check and one leading store a burst).
   for (uint32_t batch : {0u, kBatch})
-    for (uint32_t P : o.procs)
+    for (uint32_t P : bench_impl.drv ? std::vector<uint32_t>{} : o.procs)
       for (uint32_t size : o.sizes) {
         std::string name = "ring/throughput/size:" + std::to_string(size) +
                            "/readers:" + std::to_string(P - 1) +
@@ -253,7 +302,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
           Throughput(st, name, size, P - 1, batch);
         });
       }
-  for (rf_transport t : transports)
+  for (rf_transport t : bench_impl.drv ? std::vector<rf_transport>{} : transports)
     for (rf_algorithm a : BarrierAlgorithms(t, algorithms))
       for (uint32_t P : o.procs)
         for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++)

@@ -99,6 +99,21 @@ void AddContext(const std::vector<rf_transport>& transports, const std::string& 
                 rf_algorithm_name(AutoAlgorithm(RF_TRANSPORT_SHM, P));
     benchmark::AddCustomContext("algorithm_auto", choice);
   }
+  // the implementation under test (SPEC §9); the reference's own rows name
+  // their transport and algorithm, a driver's rows say impl:<name>
+  benchmark::AddCustomContext("impl", g_opts.impl_name);
+  if (g_opts.impl.empty()) {
+    benchmark::AddCustomContext("impl_version", RF_BENCH_VERSION);
+    benchmark::AddCustomContext("impl_describe",
+                                "the reference, called directly (see transports, algorithms)");
+    benchmark::AddCustomContext("impl_caps", "rendezvous,delivery,processing,progress");
+  } else {
+    benchmark::AddCustomContext("impl_spec", g_opts.impl);
+    benchmark::AddCustomContext("impl_params", g_opts.impl_params);
+    benchmark::AddCustomContext("impl_version", g_opts.impl_version);
+    benchmark::AddCustomContext("impl_describe", g_opts.impl_describe);
+    benchmark::AddCustomContext("impl_caps", g_opts.impl_caps);
+  }
   benchmark::AddCustomContext("baselines_absent", AbsentBaselines());
   benchmark::AddCustomContext("mpi", MpiText());
   benchmark::AddCustomContext("timer", TimerText());

@@ -31,7 +31,11 @@ void PrintHelp() {
                "          [--rf_algorithm=central,dissemination,tree,auto]  default: central,dissemination,tree\n"
                "                                            shm barrier algorithms; auto = the library's choice\n"
                "          [--rf_sizes=<bytes>,...]          default: 8,64,1024,4096 (at most %u)\n"
-               "          [--rf_traffic=<records>,...]      default: 0,1,16,256\n",
+               "          [--rf_traffic=<records>,...]      default: 0,1,16,256\n"
+               "          [--rf_impl=<name>|<path>.so]      the implementation under test; default: ringfence\n"
+               "                                            (the reference, called directly); built-ins:\n"
+               "                                            ringfence-shm, ringfence-coordinator, naive, mpi\n"
+               "          [--rf_impl_params=<k>=<v>,...]    the driver's own parameters\n",
                BENCH_MAX_SIZE);
 }
 
@@ -115,11 +119,22 @@ void ParseOwnFlags(int* argc, char** argv) {
       o.sizes = ParseList("--rf_sizes", v, 0, BENCH_MAX_SIZE);
     else if ((v = val("--rf_traffic")))
       o.traffic = ParseList("--rf_traffic", v, 0, 4096);
+    else if ((v = val("--rf_impl")))
+      o.impl = v;
+    else if ((v = val("--rf_impl_params")))
+      o.impl_params = v;
     else
       Usage((std::string("unknown flag ") + a).c_str());
   }
   *argc = kept;
   argv[kept] = nullptr;
+  if (o.impl == "ringfence") o.impl.clear();  // the default, by its name
+  if (o.impl.empty() && !o.impl_params.empty())
+    Usage("--rf_impl_params: only with --rf_impl=<a driver>");
+  if (!o.impl_params.empty())
+    for (const std::string& kv : Split(o.impl_params))
+      if (kv.find('=') == std::string::npos || kv[0] == '=')
+        Usage(("--rf_impl_params: not key=value: '" + kv + "'").c_str());
   if (o.procs.empty()) o.procs = DefaultProcs();
   if (rf_placement_parse(placement.c_str(), &o.placement) != 0)
     Usage("--rf_placement: compact, scatter, none or a PU list such as 0,2,4-7");
@@ -160,16 +175,29 @@ bool Available(rf_transport t, rf_algorithm a) {
   return false;
 }
 
+// A driver that cannot run here is a usage error: exit 2 before any row.
+void OpenImpl() {
+  const std::string& spec = rfb::g_opts.impl;
+  std::string why;
+  if (!rfb::LoadImpl(spec, rfb::g_opts.impl_params, &why))
+    Usage(("--rf_impl=" + spec + ": " + why).c_str());
+  if (!rfb::Probe(&why)) {
+    rfb::CloseWorld();
+    Usage(("--rf_impl=" + spec + ": " + why).c_str());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (rf_is_worker()) return rfb::WorkerMain();
+  if (rf_is_worker()) return rfb::WorkerMain(argc, argv);
   int peer = bench_pipe_init(argc, argv);  // maybe the pipe baseline's peer
   if (peer >= 0) return peer;
   ParseOwnFlags(&argc, argv);
   benchmark::Initialize(&argc, argv, PrintHelp);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   rfb::SetWorkerArgv0(argv[0]);
+  if (!rfb::g_opts.impl.empty()) OpenImpl();
 
   std::vector<rf_transport> transports;
   std::string skipped;

@@ -5,6 +5,9 @@
 #include <cstring>
 #include <map>
 
+#ifdef RF_BENCH_DRIVERS
+#include "drivers.h"
+#endif
 #include "platform.h"
 
 namespace rfb {
@@ -29,18 +32,33 @@ int failures = 0;
 // a while between two of them (reporting, percentiles), never this long.
 constexpr int64_t kIdleNs = 120 * 1000000000ll;
 
+// Why the driver's last call failed, as " (why)", or "" (built-ins say why).
+std::string ImplWhy() {
+#ifdef RF_BENCH_DRIVERS
+  const char* why = bench_impl.drv ? rf_drivers_why() : "";
+  if (why && why[0]) return std::string(" (") + why + ")";
+#endif
+  return "";
+}
+
 void Drop(int reason) {
   if (!cur.w) return;
+  bench_impl_close(true);  // its peers are released by the world's abort too
   rf_world_abort(cur.w, reason);
   rf_world_close(cur.w);  // its workers fail; that is the point
   cur.w = nullptr;
 }
 
-bool Fail(benchmark::State& st, const char* what, int rc) {
+// st is nullptr in Probe, before any benchmark runs.
+bool Fail(benchmark::State* st, const char* what, int rc) {
   bench_watchdog(0, nullptr);
   char msg[256];
-  std::snprintf(msg, sizeof msg, "%s (%s/%s, P=%u): %s", what, rf_transport_name(cur.t),
-                rf_algorithm_name(cur.a), cur.P, rf_strerror(rc));
+  if (bench_impl.drv)  // the world is only the control plane: name the driver
+    std::snprintf(msg, sizeof msg, "%s (impl %s, P=%u): %s%s", what, g_opts.impl.c_str(), cur.P,
+                  rf_strerror(rc), ImplWhy().c_str());
+  else
+    std::snprintf(msg, sizeof msg, "%s (%s/%s, P=%u): %s", what, rf_transport_name(cur.t),
+                  rf_algorithm_name(cur.a), cur.P, rf_strerror(rc));
   std::fprintf(stderr, "rf-bench: %s\n", msg);
   rf_snapshot* s = nullptr;
   if (cur.w && rf_snapshot_take(cur.w, &s) == 0) {
@@ -48,8 +66,10 @@ bool Fail(benchmark::State& st, const char* what, int rc) {
     rf_snapshot_free(s);
   }
   Drop(RF_EABORTED);
-  st.SkipWithError(msg);
-  failures++;
+  if (st) {
+    st->SkipWithError(msg);
+    failures++;
+  }
   return false;
 }
 
@@ -62,6 +82,11 @@ int RunOp(rf_world* w, const bench_cmd& c, bench_stats* s) {
       return bench_barrier(w, c.iters, static_cast<rf_mode>(c.mode), c.traffic, nullptr, s);
     case OP_PTHREAD: return bench_pthread(w, c.iters, nullptr, s);
     case OP_STREAM: return bench_stream(w, c.iters, nullptr);
+    case OP_IMPL_OPEN: return bench_impl_open(w);
+    case OP_IMPL_CLOSE: return bench_impl_close(false);
+    case OP_IMPL_BARRIER:
+      return bench_impl_barrier(c.iters, static_cast<rf_mode>(c.mode), c.traffic, nullptr, s);
+    case OP_IMPL_PINGPONG: return bench_impl_pingpong(rf_world_rank(w), c.iters, c.size, nullptr);
   }
   return RF_EINVAL;
 }
@@ -90,8 +115,20 @@ std::vector<rf_binding> PlannedBinding(uint32_t P, bool* oversubscribed) {
   return it->second.b;
 }
 
+namespace {
+// One batch without a loop in participant 0 (opening and closing the
+// driver); false after Fail.
+bool Batch(benchmark::State* st, bench_op op);
+}  // namespace
+
 void CloseWorld() {
   if (!cur.w) return;
+  // the driver first, while every participant still serves batches
+  if (bench_impl.conn && !Batch(nullptr, OP_IMPL_CLOSE)) {
+    std::fprintf(stderr, "rf-bench: closing %s (P=%u) failed\n", g_opts.impl.c_str(), cur.P);
+    failures++;
+    return;  // Fail dropped the world
+  }
   bench_cmd c{};
   c.op = OP_EXIT;
   c.seq = ++cur.seq;
@@ -126,11 +163,9 @@ rf_algorithm AutoAlgorithm(rf_transport t, uint32_t P) {
   return known[key] = a;
 }
 
-rf_world* World(benchmark::State& st, rf_transport t, uint32_t P) {
-  return World(st, t, RF_ALGO_AUTO, P);
-}
+namespace {
 
-rf_world* World(benchmark::State& st, rf_transport t, rf_algorithm a, uint32_t P) {
+rf_world* Launch(benchmark::State* st, rf_transport t, rf_algorithm a, uint32_t P) {
   // the same barrier whether it was asked for by name or chosen by AUTO
   rf_algorithm resolved = a == RF_ALGO_AUTO ? AutoAlgorithm(t, P) : a;
   if (cur.w && cur.t == t && cur.P == P && !rf_world_aborted(cur.w) &&
@@ -149,7 +184,13 @@ rf_world* World(benchmark::State& st, rf_transport t, rf_algorithm a, uint32_t P
   o.params.max_record = BENCH_MAX_SIZE;
   o.params.user_bytes = bench_user_bytes();
   o.placement = g_opts.placement;
-  char* argv[] = {worker_argv0, nullptr};
+  // workers load the same driver (WorkerMain)
+  std::string impl = "--rf_impl=" + g_opts.impl, params = "--rf_impl_params=" + g_opts.impl_params;
+  char* argv[] = {worker_argv0, nullptr, nullptr, nullptr};
+  if (bench_impl.drv) {
+    argv[1] = &impl[0];
+    argv[2] = &params[0];
+  }
   o.argv = argv;
   bench_rx = bench_rx_t{};
   rf_world* w = nullptr;
@@ -159,8 +200,10 @@ rf_world* World(benchmark::State& st, rf_transport t, rf_algorithm a, uint32_t P
     std::snprintf(msg, sizeof msg, "launch of %u participants (%s/%s): %s", P,
                   rf_transport_name(t), rf_algorithm_name(a), rf_strerror(rc));
     std::fprintf(stderr, "rf-bench: %s\n", msg);
-    st.SkipWithError(msg);
-    failures++;
+    if (st) {
+      st->SkipWithError(msg);
+      failures++;
+    }
     return nullptr;
   }
   cur.w = w;
@@ -182,7 +225,7 @@ rf_world* World(benchmark::State& st, rf_transport t, rf_algorithm a, uint32_t P
   return w;
 }
 
-bool Start(benchmark::State& st, bench_cmd& cmd, const std::string& name) {
+bool StartBatch(benchmark::State* st, bench_cmd& cmd, const std::string& name) {
   cmd.seq = ++cur.seq;
   bench_watchdog(g_opts.watchdog_s, name.c_str());
   bench_rx.data = 0;
@@ -191,8 +234,8 @@ bool Start(benchmark::State& st, bench_cmd& cmd, const std::string& name) {
   return rc ? Fail(st, "opening fence", rc) : true;
 }
 
-bool Finish(benchmark::State& st, int loop_rc, const bench_stats& own,
-            std::vector<bench_stats>* all) {
+bool FinishBatch(benchmark::State* st, int loop_rc, const bench_stats& own,
+                 std::vector<bench_stats>* all) {
   if (loop_rc) return Fail(st, "benchmark loop", loop_rc);
   int rc = rf_barrier(cur.w, RF_PROCESSING_FENCE, BENCH_WAIT_NS);
   if (rc) return Fail(st, "closing fence", rc);
@@ -206,7 +249,101 @@ bool Finish(benchmark::State& st, int loop_rc, const bench_stats& own,
   return true;
 }
 
-int WorkerMain() {
+bool Batch(benchmark::State* st, bench_op op) {
+  bench_cmd c{};
+  c.op = op;
+  const std::string what = op == OP_IMPL_OPEN ? "opening " + g_opts.impl : "closing " + g_opts.impl;
+  if (!StartBatch(st, c, what)) return false;
+  int rc = RunOp(cur.w, c, nullptr);
+  return FinishBatch(st, rc, bench_stats{}, nullptr);
+}
+
+}  // namespace
+
+rf_world* World(benchmark::State& st, rf_transport t, uint32_t P) {
+  return Launch(&st, t, RF_ALGO_AUTO, P);
+}
+
+rf_world* World(benchmark::State& st, rf_transport t, rf_algorithm a, uint32_t P) {
+  return Launch(&st, t, a, P);
+}
+
+rf_world* ImplWorld(benchmark::State& st, uint32_t P) {
+  rf_world* w = Launch(&st, RF_TRANSPORT_SHM, RF_ALGO_AUTO, P);
+  if (w && !bench_impl.conn && !Batch(&st, OP_IMPL_OPEN)) return nullptr;
+  return cur.w;
+}
+
+bool Start(benchmark::State& st, bench_cmd& cmd, const std::string& name) {
+  return StartBatch(&st, cmd, name);
+}
+
+bool Finish(benchmark::State& st, int loop_rc, const bench_stats& own,
+            std::vector<bench_stats>* all) {
+  return FinishBatch(&st, loop_rc, own, all);
+}
+
+bool LoadImpl(const std::string& spec, const std::string& params, std::string* why) {
+#ifdef RF_BENCH_DRIVERS
+  static std::string kept;  // bench_impl.params points into it
+  kept = params;
+  char text[512] = "";
+  const rf_driver* d = nullptr;
+  if (rf_drivers_load(spec.c_str(), &d, text, sizeof text) != 0 || !d) {
+    *why = text[0] ? text : "cannot be loaded";
+    return false;
+  }
+  bench_impl.drv = d;
+  bench_impl.params = kept.c_str();
+  return true;
+#else
+  (void)spec;
+  (void)params;
+  *why = RF_BENCH_DRIVERS_ABSENT;
+  return false;
+#endif
+}
+
+bool Probe(std::string* why) {
+  const rf_driver* d = bench_impl.drv;
+  g_opts.impl_name = d->name ? d->name : g_opts.impl;
+  g_opts.impl_version = d->version ? d->version : "unknown";
+  std::string caps;
+  const struct { uint32_t bit; const char* name; } bits[] = {
+      {RF_DRIVER_RENDEZVOUS, "rendezvous"}, {RF_DRIVER_DELIVERY_FENCE, "delivery"},
+      {RF_DRIVER_PROCESSING_FENCE, "processing"}, {RF_DRIVER_PROGRESS, "progress"},
+      {RF_DRIVER_HOSTS, "hosts"}};
+  for (const auto& b : bits)
+    if (d->caps & b.bit) caps += (caps.empty() ? "" : ",") + std::string(b.name);
+  g_opts.impl_caps = caps.empty() ? "none" : caps;
+  if (!Launch(nullptr, RF_TRANSPORT_SHM, RF_ALGO_AUTO, 2)) {
+    *why = "the suite's own world of 2 participants could not be launched";
+    return false;
+  }
+  if (!Batch(nullptr, OP_IMPL_OPEN)) {
+    *why = "open() failed at P=2 (see above)";
+    return false;
+  }
+  char text[1024] = "";
+  if (d->describe && d->describe(bench_impl.conn, text, sizeof text) == 0 && text[0])
+    g_opts.impl_describe = text;
+  else
+    g_opts.impl_describe = "none (the driver describes nothing)";
+  return true;  // the world and the open driver serve the first rows
+}
+
+int WorkerMain(int argc, char** argv) {
+  std::string impl, params;
+  for (int i = 1; i < argc; i++) {
+    if (std::strncmp(argv[i], "--rf_impl=", 10) == 0) impl = argv[i] + 10;
+    if (std::strncmp(argv[i], "--rf_impl_params=", 17) == 0) params = argv[i] + 17;
+  }
+  std::string why;
+  if (!impl.empty() && !LoadImpl(impl, params, &why)) {
+    // participant 0 loaded it: only a changed file can get here
+    std::fprintf(stderr, "rf-bench worker: --rf_impl=%s: %s\n", impl.c_str(), why.c_str());
+    return 1;
+  }
   rf_launch_opts o;
   rf_launch_opts_default(&o);
   rf_world* w = nullptr;
@@ -237,9 +374,10 @@ int WorkerMain() {
   uint32_t me = rf_world_rank(w);
   // Aborted or a dead peer: participant 0 reports the cause, not us.
   if (rc && rc != RF_EABORTED && rc != RF_EPEERDEAD) {
-    std::fprintf(stderr, "rf-bench worker %u: %s\n", me, rf_strerror(rc));
+    std::fprintf(stderr, "rf-bench worker %u: %s%s\n", me, rf_strerror(rc), ImplWhy().c_str());
     rf_world_abort(w, RF_EABORTED);
   }
+  bench_impl_close(rc != 0);  // still open only when the run failed
   rf_world_close(w);
   return rc ? 1 : 0;
 }

@@ -36,6 +36,12 @@ struct Options {
   // --benchmark_min_time (at most 10x the previous one); far beyond that
   // something is stuck, e.g. pthread_barrier_wait after a peer died.
   double watchdog_s = 60;
+  // --rf_impl: empty (or "ringfence") for the reference, called directly as
+  // always; else the driver spec, whose rows go through bench_impl (loops.h)
+  std::string impl;
+  std::string impl_params;  // --rf_impl_params, handed to the driver's open
+  // what the context says of the implementation (Probe fills them for a driver)
+  std::string impl_name = "ringfence", impl_version, impl_describe, impl_caps;
 };
 extern Options g_opts;
 
@@ -53,6 +59,19 @@ rf_algorithm AutoAlgorithm(rf_transport t, uint32_t P);
 
 // Closes the open world, if any (its workers exit).
 void CloseWorld();
+
+// Loads the driver of spec into bench_impl with params (every process of
+// the run does, workers too); false with the loader's reason in *why.
+bool LoadImpl(const std::string& spec, const std::string& params, std::string* why);
+
+// The world for P with the driver under test open in every participant (a
+// batch of OP_IMPL_OPEN on a new world); nullptr after st.SkipWithError.
+rf_world* ImplWorld(benchmark::State& st, uint32_t P);
+
+// Before any benchmark: opens the loaded driver at P = 2 and fills the
+// impl_* fields of g_opts from it (describe()); false with why the driver
+// cannot run here (its params refused, not under mpirun, ...) in *why.
+bool Probe(std::string* why);
 
 // Sends cmd (seq is filled in) and waits in the opening fence; false after
 // st.SkipWithError (the world is dropped).
@@ -73,7 +92,8 @@ void NoteFailure();
 void SetWorkerArgv0(char* argv0);
 
 // Worker side: attaches, serves batches until told to exit; the exit code.
-int WorkerMain();
+// argv carries --rf_impl (and --rf_impl_params) when a driver is under test.
+int WorkerMain(int argc, char** argv);
 
 // The binding the placement gives P participants here (empty when unpinned),
 // and whether it oversubscribes; computed once per P.
