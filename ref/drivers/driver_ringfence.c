@@ -124,6 +124,9 @@ static int make_world(const char *driver, enum rf_transport t, enum rf_algorithm
 			return rc;
 		}
 	}
+	/* Before the rendezvous: a peer that leaves it first may send at once,
+	 * and our wait in it delivers what arrives. */
+	rf_world_set_handler(w, env->handler, env->handler_ctx);
 	int64_t left = deadline - rf_os_now_ns();
 	rc = rf_barrier(w, RF_RENDEZVOUS, left > 0 ? left : 1);
 	if (env->rank == 0)
@@ -141,12 +144,13 @@ static int make_world(const char *driver, enum rf_transport t, enum rf_algorithm
 static int open_world(const char *driver, enum rf_transport t, enum rf_algorithm a,
 		      const struct rf_driver_env *env, rf_driver_conn **out)
 {
+	if (out)
+		*out = NULL;
 	if (!env || !out || env->size < 2 || env->rank >= env->size || !env->handler) {
 		rf_drivers_set_why("driver %s: open needs an env with rank < size, size >= 2 and a "
 				   "handler", driver);
 		return RF_EINVAL;
 	}
-	*out = NULL;
 	struct rf_driver_conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return RF_ENOMEM;
@@ -162,13 +166,16 @@ static int open_world(const char *driver, enum rf_transport t, enum rf_algorithm
 		free(c);
 		return rc;
 	}
-	rf_world_set_handler(c->w, env->handler, env->handler_ctx);
+	if (env->launched)
+		rf_world_set_handler(c->w, env->handler, env->handler_ctx);
 	*out = c;
 	return 0;
 }
 
 static int open_shm(const struct rf_driver_env *env, rf_driver_conn **out)
 {
+	if (out)
+		*out = NULL;
 	unsigned algo = RF_ALGO_AUTO; /* the choices are in enum rf_algorithm's order */
 	const struct rf_drivers_param keys[] = {{"algorithm", algorithms, &algo, 0, 0, NULL}};
 	int rc = rf_drivers_params("ringfence-shm", env ? env->params : NULL, keys, 1);
@@ -179,6 +186,8 @@ static int open_shm(const struct rf_driver_env *env, rf_driver_conn **out)
 
 static int open_coordinator(const struct rf_driver_env *env, rf_driver_conn **out)
 {
+	if (out)
+		*out = NULL;
 	int rc = rf_drivers_params("ringfence-coordinator", env ? env->params : NULL, NULL, 0);
 	if (rc)
 		return rc;

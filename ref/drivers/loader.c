@@ -94,12 +94,13 @@ int rf_drivers_load(const char *spec, const struct rf_driver **out, char *why, s
 		len = sizeof scratch;
 	}
 	why[0] = '\0';
+	if (out)
+		*out = NULL;
 	if (!out || !spec || !spec[0]) {
 		snprintf(why, len, "no driver named (built-in: %s; or a path to a shared object)",
 			 rf_drivers_names());
 		return RF_EINVAL;
 	}
-	*out = NULL;
 	const struct rf_driver *d = NULL;
 	if (is_path(spec)) {
 		rf_driver_entry_fn entry = NULL;
