@@ -17,6 +17,10 @@ must then have no row). --complete (a default sweep, as ci/bench keeps) also
 requires baseline/mpi_barrier at each listed P unless the context lists it
 absent, and shm barrier rows of every algorithm the context lists at each
 listed P. Barrier names without /algo: (files from before) read as central.
+A driver's run (context impl other than ringfence) has barrier/impl:<impl>/...
+and ring/pingpong/impl:<impl>/... rows instead of the reference's ring and
+barrier rows; --expect-procs then requires a barrier row of every mode its
+impl_caps claims at each listed P.
 --self-test then removes each required item in turn
 from a copy and fails unless the check notices: the check can fail.
 """
@@ -120,6 +124,8 @@ def problems(doc, expect_procs, complete=False):
             seen.add(fam)
             if fam in ("barrier", "pthread", "mpi"):
                 seen.add("%s:%s" % (fam, params["procs"]))
+            if fam == "barrier" and params["algo"] == rr.DRIVER:
+                seen.add("%s:%s" % (params["mode"], params["procs"]))
             if fam == "barrier" and params["transport"] == "shm":
                 seen.add("shm/%s:%s" % (params["algo"], params["procs"]))
     driver = rr.impl_of(ctx) != rr.REFERENCE
@@ -133,6 +139,10 @@ def problems(doc, expect_procs, complete=False):
             for fam in ("barrier", "pthread") + (("mpi",) if complete else ()):
                 if fam not in gone and "%s:%s" % (fam, p) not in seen:
                     out.append("no %s row at procs:%s" % (fam, p))
+            # a driver's run: a barrier row at each P of every mode it claims
+            for m in rr.MODES if driver else ():
+                if m in listed(ctx, "impl_caps", "") and "%s:%s" % (m, p) not in seen:
+                    out.append("no %s barrier row at procs:%s (impl_caps claims it)" % (m, p))
             if complete and "shm" in listed(ctx, "transports", "") and not driver:
                 for a in listed(ctx, "algorithms", rr.OLD_ALGORITHM):
                     if "shm/%s:%s" % (a, p) not in seen:

@@ -27,6 +27,7 @@ struct Current {
 Current cur;
 char* worker_argv0 = nullptr;
 int failures = 0;
+std::string last_failure;  // Fail's message, for Probe's
 
 // Workers sleep in the opening fence between batches; participant 0 may spend
 // a while between two of them (reporting, percentiles), never this long.
@@ -59,6 +60,11 @@ bool Fail(benchmark::State* st, const char* what, int rc) {
   else
     std::snprintf(msg, sizeof msg, "%s (%s/%s, P=%u): %s", what, rf_transport_name(cur.t),
                   rf_algorithm_name(cur.a), cur.P, rf_strerror(rc));
+  last_failure = msg;
+  if (!st) {  // Probe: the caller says why, and the control plane is not the cause
+    Drop(RF_EABORTED);
+    return false;
+  }
   std::fprintf(stderr, "rf-bench: %s\n", msg);
   rf_snapshot* s = nullptr;
   if (cur.w && rf_snapshot_take(cur.w, &s) == 0) {
@@ -66,10 +72,8 @@ bool Fail(benchmark::State* st, const char* what, int rc) {
     rf_snapshot_free(s);
   }
   Drop(RF_EABORTED);
-  if (st) {
-    st->SkipWithError(msg);
-    failures++;
-  }
+  st->SkipWithError(msg);
+  failures++;
   return false;
 }
 
@@ -252,10 +256,11 @@ bool FinishBatch(benchmark::State* st, int loop_rc, const bench_stats& own,
 bool Batch(benchmark::State* st, bench_op op) {
   bench_cmd c{};
   c.op = op;
-  const std::string what = op == OP_IMPL_OPEN ? "opening " + g_opts.impl : "closing " + g_opts.impl;
+  const char* what = op == OP_IMPL_OPEN ? "open()" : "close()";
   if (!StartBatch(st, c, what)) return false;
   int rc = RunOp(cur.w, c, nullptr);
-  return FinishBatch(st, rc, bench_stats{}, nullptr);
+  if (rc) return Fail(st, what, rc);  // participant 0's own; a worker's fails the fence
+  return FinishBatch(st, 0, bench_stats{}, nullptr);
 }
 
 }  // namespace
@@ -321,7 +326,7 @@ bool Probe(std::string* why) {
     return false;
   }
   if (!Batch(nullptr, OP_IMPL_OPEN)) {
-    *why = "open() failed at P=2 (see above)";
+    *why = "at P=2: " + last_failure;
     return false;
   }
   char text[1024] = "";
