@@ -13,6 +13,9 @@
 #include <string>
 
 #include "platform.h"
+#ifdef RF_BENCH_MPI_PLANE
+#include "plane_mpi.h"
+#endif
 #include "samples.h"
 #include "session.h"
 
@@ -22,6 +25,10 @@ namespace {
 using Loop = std::function<int(rf_world*, uint64_t n, int64_t* samples, bench_stats* own)>;
 
 void Label(benchmark::State& st, uint32_t P) {
+  if (g_opts.mpi_size) {  // mpirun's binding, not our placement
+    if (g_opts.mpi_over) st.SetLabel("oversubscribed");
+    return;
+  }
   bool over = false;
   if (PlannedBinding(P, &over).empty())
     st.SetLabel("unpinned");
@@ -35,8 +42,9 @@ void Latency(benchmark::State& st, const std::string& name, rf_transport t, uint
              bench_cmd cmd, const Loop& loop, bool waits, rf_algorithm a = RF_ALGO_AUTO) {
   // a driver's rows: the world is the control plane, the driver is measured
   const bool impl = cmd.op == OP_IMPL_BARRIER || cmd.op == OP_IMPL_PINGPONG;
-  rf_world* w = impl ? ImplWorld(st, P) : World(st, t, a, P);
-  if (!w) return;
+  const bool mpi = cmd.op == OP_MPI_BARRIER;
+  rf_world* w = nullptr;
+  if (impl ? !ImplReady(st, P) : mpi ? !MpiReady(st) : !(w = World(st, t, a, P))) return;
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
   std::vector<int64_t> samples(n);
   bench_stats own{};
@@ -266,6 +274,26 @@ std::vector<rf_algorithm> BarrierAlgorithms(rf_transport t,
 void RegisterAll(const std::vector<rf_transport>& transports,
                  const std::vector<rf_algorithm>& algorithms) {
   const Options& o = g_opts;
+  if (o.mpi_size) {
+    // Under mpirun: the driver's rows and MPI_Barrier on the suite's own
+    // communicator (what the driver's fences cost against it); the limits
+    // and the other baselines need the launched world, which is not there.
+    RegisterImpl();
+    std::string name = "baseline/mpi_barrier/procs:" + std::to_string(o.mpi_size);
+    Add(name, [name](benchmark::State& st) {
+      bench_cmd c{};
+      c.op = OP_MPI_BARRIER;
+      Latency(st, name, RF_TRANSPORT_SHM, g_opts.mpi_size, c,
+              [](rf_world*, uint64_t n, int64_t* s, bench_stats* own) {
+#ifdef RF_BENCH_MPI_PLANE
+                return bench_plane_barrier(n, s, own);
+#else
+                return RF_EINVAL;
+#endif
+              }, true);
+    });
+    return;
+  }
   Add("limit/cacheline_rtt", [](benchmark::State& st) {
     bench_cmd c{};
     c.op = OP_CACHELINE;
@@ -347,6 +375,9 @@ void RegisterAll(const std::vector<rf_transport>& transports,
 }
 
 std::string MpiText() {
+  if (g_opts.mpi_size)
+    return g_opts.mpi_library + ", this job's mpirun (" + std::to_string(g_opts.mpi_size) +
+           " ranks on " + std::to_string(g_opts.mpi_hosts) + " host(s))";
 #ifdef RF_BENCH_MPIEXEC
   if (MpiLibrary().empty()) return "unknown (rf-bench-mpi version failed), " RF_BENCH_MPIEXEC;
   return MpiLibrary() + ", " RF_BENCH_MPIEXEC;
@@ -360,6 +391,11 @@ std::string AbsentBaselines() {
   auto add = [&out](const char* name, const char* why) {
     out += (out.empty() ? "" : "; ") + std::string(name) + ": " + why;
   };
+  if (g_opts.mpi_size) {  // the launched world's baselines
+    add("baseline/pthread_barrier", "not under mpirun");
+    add("baseline/pipe_pingpong", "not under mpirun");
+    return out;
+  }
   if (const char* why = bench_pthread_absent()) add("baseline/pthread_barrier", why);
 #ifndef RF_BENCH_MPIEXEC
   add("baseline/mpi_barrier", RF_BENCH_MPI_ABSENT);

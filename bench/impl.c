@@ -9,7 +9,7 @@ struct bench_impl bench_impl = {NULL, NULL, ""};
 
 static unsigned char payload[BENCH_MAX_SIZE];
 
-int bench_impl_open(rf_world *w)
+int bench_impl_open(uint32_t rank, uint32_t size, const char *run_name)
 {
 	if (!bench_impl.drv)
 		return RF_EINVAL;
@@ -17,9 +17,9 @@ int bench_impl_open(rf_world *w)
 		return RF_EBUSY;
 	struct rf_driver_env env = {0};
 	env.abi_version = RF_DRIVER_ABI_VERSION;
-	env.rank = rf_world_rank(w);
-	env.size = rf_world_size(w);
-	env.run_name = rf_world_name(w);
+	env.rank = rank;
+	env.size = size;
+	env.run_name = run_name;
 	env.max_record = BENCH_MAX_SIZE;
 	env.capacity = 0;
 	env.timeout_ns = BENCH_WAIT_NS;

@@ -42,13 +42,15 @@ enum bench_op {
 	OP_IMPL_OPEN, /* every participant opens the driver under test */
 	OP_IMPL_CLOSE,
 	OP_IMPL_BARRIER,
-	OP_IMPL_PINGPONG
+	OP_IMPL_PINGPONG,
+	OP_MPI_BARRIER /* under mpirun: baseline/mpi_barrier on the suite's communicator */
 };
 
 /* What participant 0 tells its workers before each batch. */
 struct bench_cmd {
 	uint64_t seq;   /* batch number, checked by both sides */
-	uint64_t iters; /* iterations of this batch */
+	uint64_t iters; /* iterations of this batch (OP_IMPL_OPEN under mpirun:
+			 * rank 0's pid, the run's name) */
 	uint32_t op;    /* enum bench_op */
 	uint32_t size;  /* record payload bytes */
 	uint32_t traffic; /* records sent by every participant before each round */
@@ -170,11 +172,12 @@ struct bench_impl {
 };
 extern struct bench_impl bench_impl;
 
-/* Opens this participant of w's size and rank (every participant at once:
- * open may wait for its peers, bounded by BENCH_WAIT_NS); the driver's
- * records go to bench_handler. run_name is w's name; env.launched is NULL,
- * so even a reference driver makes its own world. */
-int bench_impl_open(rf_world *w);
+/* Opens participant `rank` of `size` (every participant at once: open may
+ * wait for its peers, bounded by BENCH_WAIT_NS); the driver's records go to
+ * bench_handler. run_name: the control world's name, or under mpirun one
+ * made from rank 0's pid; env.launched is NULL, so even a reference driver
+ * makes its own world. */
+int bench_impl_open(uint32_t rank, uint32_t size, const char *run_name);
 
 /* Closes this participant's connection, if open (after its last barrier);
  * with abort set, first releases every peer still blocked (where the driver

@@ -22,6 +22,8 @@
 
 namespace {
 
+bool procs_given = false;  // --rf_procs was on the command line
+
 void PrintHelp() {
   benchmark::PrintDefaultHelp();
   std::fprintf(stdout,
@@ -35,7 +37,9 @@ void PrintHelp() {
                "          [--rf_impl=<name>|<path>.so]      the implementation under test; default: ringfence\n"
                "                                            (the reference, called directly); built-ins:\n"
                "                                            ringfence-shm, ringfence-coordinator, naive, mpi\n"
-               "          [--rf_impl_params=<k>=<v>,...]    the driver's own parameters\n",
+               "          [--rf_impl_params=<k>=<v>,...]    the driver's own parameters\n"
+               "                                            a driver across hosts (mpi) runs as\n"
+               "                                            mpirun -n P rf-bench --rf_impl=mpi ...\n",
                BENCH_MAX_SIZE);
 }
 
@@ -108,7 +112,7 @@ void ParseOwnFlags(int* argc, char** argv) {
     if (std::strncmp(a, "--rf_", 5) != 0)
       argv[kept++] = argv[i];
     else if ((v = val("--rf_procs")))
-      o.procs = ParseList("--rf_procs", v, 2, RF_MAX_PROCS);
+      o.procs = ParseList("--rf_procs", v, 2, RF_MAX_PROCS), procs_given = true;
     else if ((v = val("--rf_placement")))
       placement = v;
     else if ((v = val("--rf_transport")))
@@ -176,15 +180,37 @@ bool Available(rf_transport t, rf_algorithm a) {
 }
 
 // A driver that cannot run here is a usage error: exit 2 before any row.
-void OpenImpl() {
+// A driver across hosts (RF_DRIVER_HOSTS) runs under mpirun: there every
+// rank but 0 serves batches, and *serve gets its exit code.
+bool OpenImpl(int* serve) {
   const std::string& spec = rfb::g_opts.impl;
   std::string why;
-  if (!rfb::LoadImpl(spec, rfb::g_opts.impl_params, &why))
-    Usage(("--rf_impl=" + spec + ": " + why).c_str());
-  if (!rfb::Probe(&why)) {
-    rfb::CloseWorld();
+  if (!rfb::LoadImpl(spec, rfb::g_opts.impl_params, &why)) {
+#ifndef RF_BENCH_MPI_PLANE
+    if (spec == "mpi")
+      why = "MPI is not built into this rf-bench (" RF_BENCH_MPI_PLANE_ABSENT ")";
+#endif
     Usage(("--rf_impl=" + spec + ": " + why).c_str());
   }
+  if (bench_impl.drv->caps & RF_DRIVER_HOSTS) {
+    int rank = rfb::StartMpi(&why);
+    if (rank < 0) Usage(("--rf_impl=" + spec + ": " + why).c_str());
+    if (rank > 0) {
+      *serve = rfb::MpiServe();
+      return false;
+    }
+    std::vector<uint32_t> P{rfb::g_opts.mpi_size};
+    if (procs_given && rfb::g_opts.procs != P)
+      std::fprintf(stderr, "rf-bench: under mpirun P is the %u ranks; --rf_procs is not used\n",
+                   P[0]);
+    rfb::g_opts.procs = P;
+  }
+  if (!rfb::Probe(&why)) {
+    std::fprintf(stderr, "rf-bench: --rf_impl=%s: %s\n", spec.c_str(), why.c_str());
+    rfb::CloseWorld();  // under mpirun: ends the job (exit status 1)
+    std::exit(2);
+  }
+  return true;
 }
 
 }  // namespace
@@ -197,7 +223,8 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv, PrintHelp);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   rfb::SetWorkerArgv0(argv[0]);
-  if (!rfb::g_opts.impl.empty()) OpenImpl();
+  int serve = 0;
+  if (!rfb::g_opts.impl.empty() && !OpenImpl(&serve)) return serve;
 
   std::vector<rf_transport> transports;
   std::string skipped;

@@ -9,6 +9,9 @@
 #include "drivers.h"
 #endif
 #include "platform.h"
+#ifdef RF_BENCH_MPI_PLANE
+#include "plane_mpi.h"
+#endif
 
 namespace rfb {
 
@@ -28,6 +31,12 @@ Current cur;
 char* worker_argv0 = nullptr;
 int failures = 0;
 std::string last_failure;  // Fail's message, for Probe's
+// Under mpirun (no world): the driver's run name; whether a batch failed
+// (the ranks may then be out of step).
+std::string mpi_run_name;
+bool mpi_broken = false;
+
+bool UnderMpi() { return g_opts.mpi_size > 0; }
 
 // Workers sleep in the opening fence between batches; participant 0 may spend
 // a while between two of them (reporting, percentiles), never this long.
@@ -61,6 +70,7 @@ bool Fail(benchmark::State* st, const char* what, int rc) {
     std::snprintf(msg, sizeof msg, "%s (%s/%s, P=%u): %s", what, rf_transport_name(cur.t),
                   rf_algorithm_name(cur.a), cur.P, rf_strerror(rc));
   last_failure = msg;
+  mpi_broken = UnderMpi();
   if (!st) {  // Probe: the caller says why, and the control plane is not the cause
     Drop(RF_EABORTED);
     return false;
@@ -78,6 +88,7 @@ bool Fail(benchmark::State* st, const char* what, int rc) {
 }
 
 int RunOp(rf_world* w, const bench_cmd& c, bench_stats* s) {
+  const uint32_t rank = w ? rf_world_rank(w) : g_opts.mpi_rank;
   switch (c.op) {
     case OP_CACHELINE: return bench_cacheline(w, c.iters, nullptr);
     case OP_PINGPONG: return bench_pingpong(w, c.iters, c.size, nullptr);
@@ -86,11 +97,20 @@ int RunOp(rf_world* w, const bench_cmd& c, bench_stats* s) {
       return bench_barrier(w, c.iters, static_cast<rf_mode>(c.mode), c.traffic, nullptr, s);
     case OP_PTHREAD: return bench_pthread(w, c.iters, nullptr, s);
     case OP_STREAM: return bench_stream(w, c.iters, nullptr);
-    case OP_IMPL_OPEN: return bench_impl_open(w);
+    case OP_IMPL_OPEN:
+      if (w) return bench_impl_open(rank, rf_world_size(w), rf_world_name(w));
+      mpi_run_name = "rf-bench-" + std::to_string(c.iters);
+      return bench_impl_open(rank, g_opts.mpi_size, mpi_run_name.c_str());
     case OP_IMPL_CLOSE: return bench_impl_close(false);
     case OP_IMPL_BARRIER:
       return bench_impl_barrier(c.iters, static_cast<rf_mode>(c.mode), c.traffic, nullptr, s);
-    case OP_IMPL_PINGPONG: return bench_impl_pingpong(rf_world_rank(w), c.iters, c.size, nullptr);
+    case OP_IMPL_PINGPONG: return bench_impl_pingpong(rank, c.iters, c.size, nullptr);
+    case OP_MPI_BARRIER:
+#ifdef RF_BENCH_MPI_PLANE
+      return bench_plane_barrier(c.iters, nullptr, s);
+#else
+      return RF_EINVAL;
+#endif
   }
   return RF_EINVAL;
 }
@@ -123,9 +143,37 @@ namespace {
 // One batch without a loop in participant 0 (opening and closing the
 // driver); false after Fail.
 bool Batch(benchmark::State* st, bench_op op);
+
+// Under mpirun: closes the driver and tells the ranks to exit; after a
+// failed batch (the ranks may be anywhere) ends the job instead, once
+// the results are written.
+void CloseMpi() {
+#ifdef RF_BENCH_MPI_PLANE
+  static bool closed = false;
+  if (closed) return;
+  closed = true;
+  if (!mpi_broken && bench_impl.conn && !Batch(nullptr, OP_IMPL_CLOSE))
+    std::fprintf(stderr, "rf-bench: closing %s: %s\n", g_opts.impl.c_str(), last_failure.c_str());
+  bench_cmd c{};
+  c.op = OP_EXIT;
+  c.seq = ++cur.seq;
+  if (!mpi_broken && bench_plane_cmd(&c, BENCH_WAIT_NS) != 0) mpi_broken = true;
+  if (mpi_broken) {
+    std::fprintf(stderr, "rf-bench: a batch failed under mpirun; ending the job\n");
+    std::fflush(nullptr);
+    bench_impl_close(true);
+    bench_plane_abort(failures ? 1 : 2);  // no failed row: the probe refused the driver
+  }
+  bench_plane_fini();
+#endif
+}
 }  // namespace
 
 void CloseWorld() {
+  if (UnderMpi()) {
+    CloseMpi();
+    return;
+  }
   if (!cur.w) return;
   // the driver first, while every participant still serves batches
   if (bench_impl.conn && !Batch(nullptr, OP_IMPL_CLOSE)) {
@@ -231,6 +279,17 @@ rf_world* Launch(benchmark::State* st, rf_transport t, rf_algorithm a, uint32_t 
 
 bool StartBatch(benchmark::State* st, bench_cmd& cmd, const std::string& name) {
   cmd.seq = ++cur.seq;
+  if (UnderMpi()) {
+    if (mpi_broken) {  // the ranks are out of step: nothing more can run
+      if (st) st->SkipWithError("an earlier batch failed under mpirun");
+      return false;
+    }
+#ifdef RF_BENCH_MPI_PLANE
+    bench_watchdog(g_opts.watchdog_s, name.c_str());
+    int rc = bench_plane_cmd(&cmd, BENCH_WAIT_NS);
+    return rc ? Fail(st, "command to the ranks", rc) : true;
+#endif
+  }
   bench_watchdog(g_opts.watchdog_s, name.c_str());
   bench_rx.data = 0;
   int rc = rf_send(cur.w, RF_DEST_ALL, T_CMD, &cmd, sizeof cmd, BENCH_WAIT_NS);
@@ -240,6 +299,23 @@ bool StartBatch(benchmark::State* st, bench_cmd& cmd, const std::string& name) {
 
 bool FinishBatch(benchmark::State* st, int loop_rc, const bench_stats& own,
                  std::vector<bench_stats>* all) {
+#ifdef RF_BENCH_MPI_PLANE
+  if (UnderMpi()) {
+    // gathered even after a failed loop: a rank's seq 0 says its loop failed
+    std::vector<bench_stats> got(g_opts.mpi_size);
+    int rc = bench_plane_stats(&own, got.data(), BENCH_WAIT_NS);
+    if (loop_rc) return Fail(st, "benchmark loop", loop_rc);
+    if (rc) return Fail(st, "stats from the ranks", rc);
+    bench_watchdog(0, nullptr);
+    for (uint32_t p = 1; p < g_opts.mpi_size; p++)
+      if (got[p].seq != cur.seq) return Fail(st, "a rank's loop failed (see its stderr)", RF_ECORRUPT);
+    if (all) {
+      *all = got;
+      (*all)[0] = own;
+    }
+    return true;
+  }
+#endif
   if (loop_rc) return Fail(st, "benchmark loop", loop_rc);
   int rc = rf_barrier(cur.w, RF_PROCESSING_FENCE, BENCH_WAIT_NS);
   if (rc) return Fail(st, "closing fence", rc);
@@ -256,11 +332,13 @@ bool FinishBatch(benchmark::State* st, int loop_rc, const bench_stats& own,
 bool Batch(benchmark::State* st, bench_op op) {
   bench_cmd c{};
   c.op = op;
+  c.iters = op == OP_IMPL_OPEN ? static_cast<uint64_t>(rf_os_pid()) : 0;
   const char* what = op == OP_IMPL_OPEN ? "open()" : "close()";
   if (!StartBatch(st, c, what)) return false;
+  bench_stats own{c.seq, 0, 0};
   int rc = RunOp(cur.w, c, nullptr);
-  if (rc) return Fail(st, what, rc);  // participant 0's own; a worker's fails the fence
-  return FinishBatch(st, 0, bench_stats{}, nullptr);
+  if (rc && !UnderMpi()) return Fail(st, what, rc);  // a worker's fails the fence
+  return FinishBatch(st, rc, own, nullptr);
 }
 
 }  // namespace
@@ -273,10 +351,21 @@ rf_world* World(benchmark::State& st, rf_transport t, rf_algorithm a, uint32_t P
   return Launch(&st, t, a, P);
 }
 
-rf_world* ImplWorld(benchmark::State& st, uint32_t P) {
-  rf_world* w = Launch(&st, RF_TRANSPORT_SHM, RF_ALGO_AUTO, P);
-  if (w && !bench_impl.conn && !Batch(&st, OP_IMPL_OPEN)) return nullptr;
-  return cur.w;
+bool ImplReady(benchmark::State& st, uint32_t P) {
+  if (UnderMpi() && P != g_opts.mpi_size) {
+    st.SkipWithError("under mpirun P is the number of ranks");
+    return false;
+  }
+  if (!UnderMpi() && !Launch(&st, RF_TRANSPORT_SHM, RF_ALGO_AUTO, P)) return false;
+  return bench_impl.conn || Batch(&st, OP_IMPL_OPEN);
+}
+
+bool MpiReady(benchmark::State& st) {
+  if (mpi_broken) {
+    st.SkipWithError("an earlier batch failed under mpirun");
+    return false;
+  }
+  return true;
 }
 
 bool Start(benchmark::State& st, bench_cmd& cmd, const std::string& name) {
@@ -321,12 +410,12 @@ bool Probe(std::string* why) {
   for (const auto& b : bits)
     if (d->caps & b.bit) caps += (caps.empty() ? "" : ",") + std::string(b.name);
   g_opts.impl_caps = caps.empty() ? "none" : caps;
-  if (!Launch(nullptr, RF_TRANSPORT_SHM, RF_ALGO_AUTO, 2)) {
+  if (!UnderMpi() && !Launch(nullptr, RF_TRANSPORT_SHM, RF_ALGO_AUTO, 2)) {
     *why = "the suite's own world of 2 participants could not be launched";
     return false;
   }
   if (!Batch(nullptr, OP_IMPL_OPEN)) {
-    *why = "at P=2: " + last_failure;
+    *why = (UnderMpi() ? "" : "at P=2: ") + last_failure;
     return false;
   }
   char text[1024] = "";
@@ -335,6 +424,84 @@ bool Probe(std::string* why) {
   else
     g_opts.impl_describe = "none (the driver describes nothing)";
   return true;  // the world and the open driver serve the first rows
+}
+
+int StartMpi(std::string* why) {
+#ifdef RF_BENCH_MPI_PLANE
+  uint32_t rank = 0, size = 0;
+  if (bench_plane_init(&rank, &size) != 0) {
+    *why = "MPI did not start (MPI_Init_thread)";
+    return -1;
+  }
+  if (size < 2) {
+    bench_plane_fini();
+    *why = "a driver across hosts runs under mpirun: mpirun -n P rf-bench ... (P >= 2)";
+    return -1;
+  }
+  g_opts.mpi_rank = rank;
+  g_opts.mpi_size = size;
+  // what the context says of the job: every rank's host and binding
+  char where[BENCH_PLANE_TEXT], lib[256];
+  uint32_t cpus = 0;
+  bench_plane_where(where, sizeof where, &cpus);
+  std::snprintf(where + std::strlen(where), sizeof where - std::strlen(where), "/ncpus:%u", cpus);
+  std::vector<char> all(rank == 0 ? size * BENCH_PLANE_TEXT : 1);
+  if (bench_plane_texts(where, rank == 0 ? all.data() : nullptr, BENCH_WAIT_NS) != 0) {
+    *why = "the ranks did not answer (MPI_Igather)";
+    return -1;
+  }
+  if (rank == 0) {
+    std::map<std::string, std::pair<uint32_t, uint32_t>> hosts;  // ranks, CPUs
+    std::string binding = "procs:" + std::to_string(size);
+    for (uint32_t p = 0; p < size; p++) {
+      std::string one(&all[p * BENCH_PLANE_TEXT]);
+      size_t nc = one.rfind("/ncpus:");
+      std::string host = one.substr(0, one.find('/'));
+      auto& h = hosts[host];
+      h.first++;
+      h.second = nc == std::string::npos ? 0 : std::stoul(one.substr(nc + 7));
+      binding += " " + std::to_string(p) + ":" + one.substr(0, nc);
+    }
+    bool over = false;
+    for (const auto& h : hosts) over = over || h.second.first > h.second.second;
+    g_opts.mpi_binding = binding;
+    g_opts.mpi_over = over;
+    g_opts.mpi_hosts = static_cast<uint32_t>(hosts.size());
+    bench_plane_library(lib, sizeof lib);
+    g_opts.mpi_library = lib;
+  }
+  return static_cast<int>(rank);
+#else
+  *why = "MPI is not built into this rf-bench (" RF_BENCH_MPI_PLANE_ABSENT ")";
+  return -1;
+#endif
+}
+
+int MpiServe() {
+#ifdef RF_BENCH_MPI_PLANE
+  int rc = 0;
+  for (;;) {
+    bench_cmd c{};
+    rc = bench_plane_cmd(&c, kIdleNs);
+    if (rc || c.op == OP_EXIT) break;
+    cur.seq = c.seq;
+    bench_stats s{c.seq, 0, 0};
+    rc = RunOp(nullptr, c, &s);
+    if (rc) {
+      std::fprintf(stderr, "rf-bench rank %u: %s%s\n", g_opts.mpi_rank, rf_strerror(rc),
+                   ImplWhy().c_str());
+      s.seq = 0;  // rank 0 sees the failure in the stats and ends the job
+    }
+    int rc2 = bench_plane_stats(&s, nullptr, BENCH_WAIT_NS);
+    if (rc || rc2) break;
+  }
+  if (rc) std::fprintf(stderr, "rf-bench rank %u: %s\n", g_opts.mpi_rank, rf_strerror(rc));
+  bench_impl_close(rc != 0);
+  bench_plane_fini();
+  return rc ? 1 : 0;
+#else
+  return 2;
+#endif
 }
 
 int WorkerMain(int argc, char** argv) {

@@ -42,6 +42,11 @@ struct Options {
   std::string impl_params;  // --rf_impl_params, handed to the driver's open
   // what the context says of the implementation (Probe fills them for a driver)
   std::string impl_name = "ringfence", impl_version, impl_describe, impl_caps;
+  // under mpirun (StartMpi): the ranks and what the context says of them
+  uint32_t mpi_rank = 0, mpi_size = 0;  // mpi_size 0: not under mpirun
+  std::string mpi_binding, mpi_library;  // rank 0 only
+  bool mpi_over = false;                 // a host runs more ranks than it has CPUs
+  uint32_t mpi_hosts = 0;
 };
 extern Options g_opts;
 
@@ -57,16 +62,30 @@ rf_world* World(benchmark::State& st, rf_transport t, uint32_t P);
 // and closed at once, no workers); AUTO itself when no world can be made.
 rf_algorithm AutoAlgorithm(rf_transport t, uint32_t P);
 
-// Closes the open world, if any (its workers exit).
+// Closes the open world, if any (its workers exit); under mpirun closes
+// the driver, releases the ranks and finalises MPI (ends the job after a
+// failed batch).
 void CloseWorld();
 
 // Loads the driver of spec into bench_impl with params (every process of
 // the run does, workers too); false with the loader's reason in *why.
 bool LoadImpl(const std::string& spec, const std::string& params, std::string* why);
 
-// The world for P with the driver under test open in every participant (a
-// batch of OP_IMPL_OPEN on a new world); nullptr after st.SkipWithError.
-rf_world* ImplWorld(benchmark::State& st, uint32_t P);
+// The driver under test open in every participant of P: on the world for
+// P (a batch of OP_IMPL_OPEN on a new world), or under mpirun on the ranks
+// (P must be their number); false after st.SkipWithError.
+bool ImplReady(benchmark::State& st, uint32_t P);
+
+// Under mpirun: whether batches can still run (false after st.SkipWithError).
+bool MpiReady(benchmark::State& st);
+
+// Under mpirun (a driver that claims RF_DRIVER_HOSTS): starts MPI and the
+// suite's communicator and fills the mpi_* fields of g_opts; this rank, or
+// -1 with why in *why (not under mpirun, MPI not built).
+int StartMpi(std::string* why);
+
+// Every rank but 0 under mpirun: serves batches until told to exit; the exit code.
+int MpiServe();
 
 // Before any benchmark: opens the loaded driver at P = 2 and fills the
 // impl_* fields of g_opts from it (describe()); false with why the driver
