@@ -55,9 +55,14 @@ int rf_drivers_params(const char *driver, const char *params, const struct rf_dr
 		      size_t n);
 
 /* Records why a built-in driver's call fails (printf format), for rf_drivers_why. */
+#if defined(__MINGW32__)
+#define RF_DRIVERS_PRINTF gnu_printf /* mingw's C99 stdio (__USE_MINGW_ANSI_STDIO) */
+#else
+#define RF_DRIVERS_PRINTF printf
+#endif
 void rf_drivers_set_why(const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 1, 2)))
+	__attribute__((format(RF_DRIVERS_PRINTF, 1, 2)))
 #endif
 	;
 

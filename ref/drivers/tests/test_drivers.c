@@ -11,6 +11,12 @@
  *       sent before it must have arrived (the fence is global). A driver
  *       whose fences do not drain fails the last check: naive runs
  *       rendezvous only here, its fences are the soak's to catch.
+ *   test_drivers kill DRIVER PARAMS
+ *       the last participant kills itself (SIGKILL) after open; the others,
+ *       in a barrier, must see RF_EPEERDEAD or RF_EABORTED well before their
+ *       timeout, never hang.
+ *   test_drivers mpi PARAMS MODES   (under mpirun -n 3)
+ *       the same checks, one participant per MPI rank, through the mpi driver.
  *
  * POSIX only (fork, dlopen): the Windows build has no naive driver and no
  * shared-object test drivers.
@@ -251,6 +257,38 @@ static int participant(const struct rf_driver *d, const char *run_name, uint32_t
 	return 0;
 }
 
+/* How long the survivors may take to see the death: far below TIMEOUT, so a
+ * driver that only times out fails. */
+#define DEATH_SEEN_NS (3 * TU_SECOND)
+
+static int participant_kill(const struct rf_driver *d, const char *run_name, uint32_t rank,
+			    const char *params)
+{
+	struct peer_state s = {.rank = rank};
+	struct rf_driver_env env = {
+		.abi_version = RF_DRIVER_ABI_VERSION, .rank = rank, .size = P, .run_name = run_name,
+		.max_record = MAX_RECORD, .timeout_ns = TIMEOUT, .params = params,
+		.handler = handler, .handler_ctx = &s,
+	};
+	rf_driver_conn *c = NULL;
+	int rc = d->open(&env, &c);
+	CHECK(rc == 0, "rank %u: open: %s: %s", (unsigned)rank, rf_strerror(rc), rf_drivers_why());
+	if (rank == P - 1)
+		raise(SIGKILL);
+	int64_t t0 = rf_os_now_ns();
+	do
+		rc = d->barrier(c, RF_PROCESSING_FENCE, TIMEOUT);
+	while (rc == 0);
+	int64_t took = rf_os_now_ns() - t0;
+	printf("rank %u: %s after %.1f ms\n", (unsigned)rank, rf_strerror(rc), took / 1e6);
+	CHECK(rc == RF_EPEERDEAD || rc == RF_EABORTED, "rank %u: barrier returned %s", (unsigned)rank,
+	      rf_strerror(rc));
+	CHECK(took < DEATH_SEEN_NS, "rank %u: the death took %.1f ms to see", (unsigned)rank,
+	      took / 1e6);
+	d->close(c);
+	return 0;
+}
+
 static int parse_modes(const char *list, enum rf_mode *modes)
 {
 	int n = 0;
@@ -269,11 +307,12 @@ static int parse_modes(const char *list, enum rf_mode *modes)
 	return n;
 }
 
+/* kill: mode_list NULL. */
 static int test_run(const char *spec, const char *params, const char *mode_list)
 {
 	enum rf_mode modes[8];
-	int nmodes = parse_modes(mode_list, modes);
-	CHECK(nmodes > 0, "modes '%s': rendezvous, delivery, processing", mode_list);
+	int nmodes = mode_list ? parse_modes(mode_list, modes) : 0;
+	CHECK(!mode_list || nmodes > 0, "modes '%s': rendezvous, delivery, processing", mode_list);
 	const struct rf_driver *d = NULL;
 	char why[512];
 	int rc = rf_drivers_load(spec, &d, why, sizeof why);
@@ -289,7 +328,8 @@ static int test_run(const char *spec, const char *params, const char *mode_list)
 		pids[r] = fork();
 		CHECK(pids[r] >= 0, "fork");
 		if (pids[r] == 0)
-			_exit(participant(d, run_name, r, params, modes, nmodes));
+			_exit(mode_list ? participant(d, run_name, r, params, modes, nmodes)
+					: participant_kill(d, run_name, r, params));
 	}
 	/* Bounded: a participant that hangs is killed, and the test fails. */
 	int failed = 0, left = P;
@@ -299,7 +339,9 @@ static int test_run(const char *spec, const char *params, const char *mode_list)
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid > 0) {
 			left--;
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			bool victim = !mode_list && pid == pids[P - 1];
+			if (victim ? !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+				   : !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 				fprintf(stderr, "participant %ld failed (status 0x%x)\n", (long)pid,
 					status);
 				failed = 1;
@@ -320,9 +362,31 @@ static int test_run(const char *spec, const char *params, const char *mode_list)
 	/* A failed run's segment, if rank 0 died before removing it (the name
 	 * carries our pid, so rf_sweep would not take it while we live). */
 	rf_os_segment_remove(run_name);
-	if (!failed)
+	if (!failed && mode_list)
 		printf("%s %s: %d rounds of %s passed\n", spec, params, ROUNDS, mode_list);
+	if (!failed && !mode_list)
+		printf("%s %s: a killed participant was seen\n", spec, params);
 	return failed;
+}
+
+/* One participant under mpirun: rank and size from the launcher's
+ * environment, as a suite gets them, for the driver to check against MPI's. */
+static int test_mpi(const char *params, const char *mode_list)
+{
+	enum rf_mode modes[8];
+	int nmodes = parse_modes(mode_list, modes);
+	CHECK(nmodes > 0, "modes '%s': rendezvous, delivery, processing", mode_list);
+	const char *r = getenv("OMPI_COMM_WORLD_RANK"), *n = getenv("OMPI_COMM_WORLD_SIZE");
+	if (!r || !n) {
+		r = getenv("PMI_RANK");
+		n = getenv("PMI_SIZE");
+	}
+	CHECK(r && n && atoi(n) == P, "run under mpirun -n %d", P);
+	const struct rf_driver *d = NULL;
+	char why[512];
+	int rc = rf_drivers_load("mpi", &d, why, sizeof why);
+	CHECK(rc == 0, "%s", why);
+	return participant(d, "unused", (uint32_t)atoi(r), params, modes, nmodes);
 }
 
 int main(int argc, char **argv)
@@ -334,9 +398,13 @@ int main(int argc, char **argv)
 		return test_badabi(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "params") == 0)
 		return test_params();
+	if (argc == 4 && strcmp(argv[1], "kill") == 0)
+		return test_run(argv[2], argv[3], NULL);
+	if (argc == 4 && strcmp(argv[1], "mpi") == 0)
+		return test_mpi(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "run") == 0)
 		return test_run(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: test_drivers loader | badabi PATH | params | "
-			"run DRIVER PARAMS MODES\n");
+			"run DRIVER PARAMS MODES | kill DRIVER PARAMS | mpi PARAMS MODES\n");
 	return 2;
 }
