@@ -20,7 +20,8 @@ listed P. Barrier names without /algo: (files from before) read as central.
 A driver's run (context impl other than ringfence) has barrier/impl:<impl>/...
 and ring/pingpong/impl:<impl>/... rows instead of the reference's ring and
 barrier rows; --expect-procs then requires a barrier row of every mode its
-impl_caps claims at each listed P.
+impl_caps claims at each listed P. Under mpirun (control_plane mpi) the
+limit rows are not required: no world is launched there.
 --self-test then removes each required item in turn
 from a copy and fails unless the check notices: the check can fail.
 """
@@ -38,7 +39,7 @@ import rfresults as rr  # noqa: E402
 CONTEXT_KEYS = ["rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology",
                 "compiler", "compiler_flags", "build_type", "placement", "binding",
                 "oversubscribed", "runtime", "baselines_absent", "algorithms", "mpi",
-                "impl", "impl_version", "impl_describe", "impl_caps"]
+                "impl", "impl_version", "impl_describe", "impl_caps", "control_plane"]
 LATENCY = ["p50", "p99", "p999", "max"]
 WAITS = LATENCY + ["slowest_wait_mean"]
 RATES = ["records_per_second", "bytes_per_second"]
@@ -51,6 +52,8 @@ OPTIONAL = {"mpi",  # without --complete: a filtered run may leave it out
 # A run of a driver (--rf_impl) has its ring and barrier rows instead of the
 # reference's: these families are then neither required nor allowed.
 REFERENCE_ONLY = {"pingpong", "throughput", "throughput_batch"}
+# Under mpirun (control_plane mpi) no world is launched: no limit rows.
+WORLD_ONLY = {"limit", "stream"}
 
 
 def listed(ctx, key, default):
@@ -132,6 +135,8 @@ def problems(doc, expect_procs, complete=False):
     if expect_procs:
         for fam in dict(rr.FAMILIES):
             if driver and fam in REFERENCE_ONLY or not driver and fam == "impl_pingpong":
+                continue
+            if fam in WORLD_ONLY and ctx.get("control_plane") == "mpi":
                 continue
             if (fam not in OPTIONAL or complete) and fam not in gone and fam not in seen:
                 out.append("no %s row" % fam)

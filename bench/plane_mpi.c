@@ -118,7 +118,9 @@ void bench_plane_where(char *buf, size_t len, uint32_t *host_cpus)
 		snprintf(cpus, sizeof cpus, "unknown");
 	}
 	snprintf(buf, len, "host:%s/cpus:%s", host, cpus);
-	*host_cpus = rf_os_ncpus();
+	/* the host's, not our affinity's (rf_os_ncpus): mpirun may have bound us to one */
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	*host_cpus = n > 0 ? (uint32_t)n : 1u;
 }
 
 void bench_plane_library(char *buf, size_t len)

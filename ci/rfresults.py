@@ -73,7 +73,7 @@ NEWER_KEYS = {"runtime": datetime.datetime(2026, 11, 25, 12, 44, 34, tzinfo=_UTC
               "mpi": datetime.datetime(2026, 12, 1, 19, 0, 0, tzinfo=_UTC)}
 # the implementation under test (rf-bench --rf_impl, issue 13): absent means
 # the reference, called directly
-for _k in ("impl", "impl_version", "impl_describe", "impl_caps"):
+for _k in ("impl", "impl_version", "impl_describe", "impl_caps", "control_plane"):
     NEWER_KEYS[_k] = datetime.datetime(2026, 12, 1, 22, 0, 0, tzinfo=_UTC)
 # what Google Benchmark appends to a name (UseManualTime, MinTime, ...)
 GB_SUFFIX = re.compile(r"(/(manual_time|real_time|process_time|"
