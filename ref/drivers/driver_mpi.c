@@ -93,6 +93,7 @@ static int mpi_poll(rf_driver_conn *c)
 		memcpy(&h, c->rbuf, sizeof h);
 		if (h.len != (uint32_t)bytes - sizeof h)
 			return RF_ECORRUPT;
+		/* pos: the record's index in its sender's stream to us */
 		struct rf_record rec = {.pos = c->received[st.MPI_SOURCE], .len = h.len,
 					.type = h.type, .sender = (uint16_t)st.MPI_SOURCE,
 					.dest = h.dest, .payload = c->rbuf + sizeof h};
@@ -115,7 +116,7 @@ static int wait_polling(rf_driver_conn *c, MPI_Request *req, int64_t deadline)
 		int rc = mpi_poll(c);
 		if (rc < 0)
 			return rc;
-		if (rc == 0 && rf_os_now_ns() >= deadline)
+		if (rf_os_now_ns() >= deadline)
 			return RF_ETIMEDOUT;
 	}
 }
@@ -204,7 +205,7 @@ static int mpi_barrier(rf_driver_conn *c, enum rf_mode mode, int64_t timeout_ns)
 			rc = mpi_poll(c);
 			if (rc < 0)
 				return rc;
-			if (rc == 0 && rf_os_now_ns() >= deadline)
+			if (rf_os_now_ns() >= deadline)
 				return collective_failed(c, RF_ETIMEDOUT);
 		}
 	}
@@ -308,7 +309,20 @@ static int mpi_open(const struct rf_driver_env *env, rf_driver_conn **out)
 			MPI_Finalize();
 		return RF_ENOMEM;
 	}
-	MPI_Comm_dup(MPI_COMM_WORLD, &c->comm); /* collective: all are present after it */
+	/* Collective: all are present once it completes, which is bounded here
+	 * (a rank that never opens must not hang the others). */
+	MPI_Request req;
+	MPI_Comm_idup(MPI_COMM_WORLD, &c->comm, &req);
+	int64_t deadline = rf_os_deadline(env->timeout_ns);
+	for (int done = 0; !done;) {
+		MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+		if (!done && rf_os_now_ns() >= deadline) {
+			/* the duplicate cannot be cancelled: leave MPI as it is */
+			rf_drivers_set_why("driver mpi: rank %u: not every rank opened in time",
+					   (unsigned)c->rank);
+			return RF_ETIMEDOUT;
+		}
+	}
 	*out = c;
 	return 0;
 }

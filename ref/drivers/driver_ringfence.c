@@ -58,9 +58,9 @@ static int adopt(const char *driver, enum rf_transport t, enum rf_algorithm a,
 	enum rf_algorithm resolved = rf_world_algorithm(w);
 	if (have != t || (a != RF_ALGO_AUTO && a != resolved)) {
 		rf_drivers_set_why("driver %s: the launched world runs transport=%s algorithm=%s, "
-				   "not the %s asked for",
+				   "not the transport=%s algorithm=%s asked for",
 				   driver, rf_transport_name(have), rf_algorithm_name(resolved),
-				   t == RF_TRANSPORT_SHM ? rf_algorithm_name(a) : "coordinator");
+				   rf_transport_name(t), rf_algorithm_name(a));
 		return RF_EINVAL;
 	}
 	if (rf_world_rank(w) != env->rank || rf_world_size(w) != env->size) {

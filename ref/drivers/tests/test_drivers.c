@@ -11,12 +11,19 @@
  *       sent before it must have arrived (the fence is global). A driver
  *       whose fences do not drain fails the last check: naive runs
  *       rendezvous only here, its fences are the soak's to catch.
+ *   test_drivers launched DRIVER PARAMS WORLD
+ *       the same, in a world the suite made with rf_launch (WORLD: an shm
+ *       algorithm or "coordinator"), which the driver adopts and leaves open.
+ *   test_drivers refused DRIVER PARAMS WORLD
+ *       a launched world that is not what DRIVER PARAMS asks for: refused.
  *   test_drivers kill DRIVER PARAMS
  *       the last participant kills itself (SIGKILL) after open; the others,
  *       in a barrier, must see RF_EPEERDEAD or RF_EABORTED well before their
  *       timeout, never hang.
- *   test_drivers mpi PARAMS MODES   (under mpirun -n 3)
- *       the same checks, one participant per MPI rank, through the mpi driver.
+ *   test_drivers mpi PARAMS MODES|kill   (under mpirun -n 3)
+ *       the same checks, one participant per MPI rank, through the mpi
+ *       driver; "kill" as in kill, where mpirun must end the job
+ *       (mpi_kill.sh).
  *
  * POSIX only (fork, dlopen): the Windows build has no naive driver and no
  * shared-object test drivers.
@@ -186,14 +193,15 @@ static bool complete(const struct peer_state *s, int rounds)
 	return true;
 }
 
-static int participant(const struct rf_driver *d, const char *run_name, uint32_t rank,
-		       const char *params, const enum rf_mode *modes, int nmodes)
+static int participant_in(const struct rf_driver *d, const char *run_name, uint32_t rank,
+			  const char *params, const enum rf_mode *modes, int nmodes,
+			  rf_world *launched)
 {
 	struct peer_state s = {.rank = rank};
 	struct rf_driver_env env = {
 		.abi_version = RF_DRIVER_ABI_VERSION, .rank = rank, .size = P, .run_name = run_name,
 		.max_record = MAX_RECORD, .capacity = RUN_CAPACITY, .timeout_ns = TIMEOUT,
-		.params = params, .handler = handler, .handler_ctx = &s,
+		.params = params, .handler = handler, .handler_ctx = &s, .launched = launched,
 	};
 	rf_driver_conn *c = NULL;
 	int rc = d->open(&env, &c);
@@ -289,6 +297,64 @@ static int participant_kill(const struct rf_driver *d, const char *run_name, uin
 	return 0;
 }
 
+static int participant(const struct rf_driver *d, const char *run_name, uint32_t rank,
+		       const char *params, const enum rf_mode *modes, int nmodes)
+{
+	return participant_in(d, run_name, rank, params, modes, nmodes, NULL);
+}
+
+/* launched: the suite made the world with rf_launch (transport `t`, the
+ * shm algorithm `algo`); the driver must adopt it, and its close must leave
+ * it to us. With `refuse`, the world is not the one the driver asks for:
+ * open must say so (RF_EINVAL and a message), in every participant. */
+static int test_launched(const char *spec, const char *params, const char *world_kind,
+			 bool refuse, char **argv)
+{
+	const struct rf_driver *d = NULL;
+	char why[512];
+	int rc = rf_drivers_load(spec, &d, why, sizeof why);
+	CHECK(rc == 0, "%s", why);
+	struct rf_launch_opts o;
+	rf_launch_opts_default(&o);
+	o.params.nprocs = P;
+	o.params.max_record = MAX_RECORD;
+	o.argv = argv;
+	if (strcmp(world_kind, "coordinator") == 0)
+		o.params.transport = RF_TRANSPORT_COORDINATOR;
+	else
+		CHECK_OK(rf_algorithm_parse(world_kind, &o.params.algorithm));
+	rf_world *w = NULL;
+	CHECK_OK(rf_launch(&o, &w));
+	uint32_t rank = rf_world_rank(w);
+	if (refuse) {
+		struct peer_state s = {.rank = rank};
+		struct rf_driver_env env = {
+			.abi_version = RF_DRIVER_ABI_VERSION, .rank = rank, .size = P,
+			.run_name = "unused", .max_record = MAX_RECORD, .timeout_ns = TIMEOUT,
+			.params = params, .handler = handler, .handler_ctx = &s, .launched = w,
+		};
+		rf_driver_conn *c = (rf_driver_conn *)1;
+		rc = d->open(&env, &c);
+		if (rank == 0)
+			printf("%s %s over a %s world: %s: %s\n", spec, params, world_kind,
+			       rf_strerror(rc), rf_drivers_why());
+		CHECK(rc == RF_EINVAL && c == NULL, "rank %u: open gave %s", (unsigned)rank,
+		      rf_strerror(rc));
+		CHECK(strstr(rf_drivers_why(), "the launched world runs"), "message: %s",
+		      rf_drivers_why());
+	} else {
+		enum rf_mode modes[] = {RF_RENDEZVOUS, RF_DELIVERY_FENCE, RF_PROCESSING_FENCE};
+		participant_in(d, "unused", rank, params, modes, 3, w);
+		/* The driver's close left the world to us: it still works. */
+		CHECK_OK(rf_barrier(w, RF_PROCESSING_FENCE, TIMEOUT));
+	}
+	CHECK_OK(rf_barrier(w, RF_RENDEZVOUS, TIMEOUT));
+	CHECK_OK(rf_world_close(w));
+	if (rank == 0 && !refuse)
+		printf("%s %s over a launched %s world passed\n", spec, params, world_kind);
+	return 0;
+}
+
 static int parse_modes(const char *list, enum rf_mode *modes)
 {
 	int n = 0;
@@ -374,8 +440,8 @@ static int test_run(const char *spec, const char *params, const char *mode_list)
 static int test_mpi(const char *params, const char *mode_list)
 {
 	enum rf_mode modes[8];
-	int nmodes = parse_modes(mode_list, modes);
-	CHECK(nmodes > 0, "modes '%s': rendezvous, delivery, processing", mode_list);
+	int nmodes = strcmp(mode_list, "kill") == 0 ? 1 : parse_modes(mode_list, modes);
+	CHECK(nmodes > 0, "modes '%s': rendezvous, delivery, processing, or kill", mode_list);
 	const char *r = getenv("OMPI_COMM_WORLD_RANK"), *n = getenv("OMPI_COMM_WORLD_SIZE");
 	if (!r || !n) {
 		r = getenv("PMI_RANK");
@@ -386,6 +452,8 @@ static int test_mpi(const char *params, const char *mode_list)
 	char why[512];
 	int rc = rf_drivers_load("mpi", &d, why, sizeof why);
 	CHECK(rc == 0, "%s", why);
+	if (strcmp(mode_list, "kill") == 0) /* mpi_kill.sh judges what mpirun does */
+		return participant_kill(d, "unused", (uint32_t)atoi(r), params);
 	return participant(d, "unused", (uint32_t)atoi(r), params, modes, nmodes);
 }
 
@@ -398,6 +466,8 @@ int main(int argc, char **argv)
 		return test_badabi(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "params") == 0)
 		return test_params();
+	if (argc == 5 && (strcmp(argv[1], "launched") == 0 || strcmp(argv[1], "refused") == 0))
+		return test_launched(argv[2], argv[3], argv[4], argv[1][0] == 'r', argv);
 	if (argc == 4 && strcmp(argv[1], "kill") == 0)
 		return test_run(argv[2], argv[3], NULL);
 	if (argc == 4 && strcmp(argv[1], "mpi") == 0)
@@ -405,6 +475,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "run") == 0)
 		return test_run(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: test_drivers loader | badabi PATH | params | "
-			"run DRIVER PARAMS MODES | kill DRIVER PARAMS | mpi PARAMS MODES\n");
+			"run DRIVER PARAMS MODES | kill DRIVER PARAMS | mpi PARAMS MODES|kill | "
+			"launched|refused DRIVER PARAMS central|dissemination|tree|coordinator\n");
 	return 2;
 }
