@@ -232,8 +232,10 @@ static int open_shared(struct rf_driver_conn *c, const char *run_name, int64_t d
 		if (fd >= 0 && (c->rank == 0 || (fstat(fd, &st) == 0 &&
 						 (size_t)st.st_size >= sizeof *c->sh)))
 			break;
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
+			errno = ENOENT; /* rank 0 has not sized it yet: wait as for a missing one */
+		}
 		if (c->rank == 0 || errno != ENOENT || rf_os_now_ns() >= deadline) {
 			rf_drivers_set_why("driver naive: rank %u: segment %s: %s", (unsigned)c->rank,
 					   c->shm_name, c->rank == 0 ? strerror(errno) : "timed out");
