@@ -115,7 +115,7 @@ def driver_run(src, dst, impl="naive"):
     doc["context"].update(algorithms="central", mpi="none", runtime="native",
                           baselines_absent="none", date="2026-12-02T00:00:00+00:00", impl=impl,
                           impl_version="1", impl_describe="sockets and a pthread barrier",
-                          impl_caps="rendezvous,delivery,processing")
+                          impl_caps="rendezvous,delivery,processing", control_plane="world")
     with open(dst, "w") as f:
         json.dump(doc, f)
 
