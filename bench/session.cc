@@ -440,6 +440,7 @@ int StartMpi(std::string* why) {
   }
   g_opts.mpi_rank = rank;
   g_opts.mpi_size = size;
+  cur.P = size;  // what failures name
   // what the context says of the job: every rank's host and binding
   char where[BENCH_PLANE_TEXT], lib[256];
   uint32_t cpus = 0;
