@@ -111,8 +111,10 @@ void ParseOwnFlags(int* argc, char** argv) {
       o.watchdog_s = 60 + 20 * std::atof(v);
     if (std::strncmp(a, "--rf_", 5) != 0)
       argv[kept++] = argv[i];
-    else if ((v = val("--rf_procs")))
-      o.procs = ParseList("--rf_procs", v, 2, RF_MAX_PROCS), procs_given = true;
+    else if ((v = val("--rf_procs"))) {
+      o.procs = ParseList("--rf_procs", v, 2, RF_MAX_PROCS);
+      procs_given = true;
+    }
     else if ((v = val("--rf_placement")))
       placement = v;
     else if ((v = val("--rf_transport")))
