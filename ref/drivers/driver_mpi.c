@@ -11,7 +11,10 @@
  * A round starts, in every mode, with MPI_Iallreduce of the mode's bit: it
  * completes only when all have entered (that alone is the rendezvous), and
  * it tells every participant whether the modes agreed (RF_EMODE in all if
- * not) before anyone starts a collective the others would not match. Both
+ * not) before anyone starts a collective the others would not match. With
+ * modecheck=off the rendezvous is a bare MPI_Ibarrier instead and the fences
+ * skip the check (what a benchmark of MPI_Ibarrier wants; mixed modes then
+ * mismatch collectives, which MPI leaves undefined: at best a timeout). Both
  * fences then exchange cumulative per-peer send counts (MPI_Ialltoall),
  * drain receives until every sender's count is reached (a record counts once
  * its handler returned, so the delivery and processing fences are the same
@@ -57,6 +60,7 @@ struct rf_driver_conn {
 	uint32_t rank, size, max_record, inflight;
 	bool initialized_mpi; /* we called MPI_Init_thread: we finalize */
 	bool broken;          /* a collective timed out: unusable */
+	bool modecheck;       /* every round starts with the modes' Iallreduce */
 	rf_handler_fn handler;
 	void *ctx;
 	struct slot *slots;  /* [size * inflight]: peer q's at q * inflight */
@@ -186,16 +190,22 @@ static int mpi_barrier(rf_driver_conn *c, enum rf_mode mode, int64_t timeout_ns)
 	if ((unsigned)mode > RF_PROCESSING_FENCE)
 		return RF_EINVAL;
 	int64_t deadline = rf_os_deadline(timeout_ns);
-	int mine = 1 << mode, all = 0;
 	MPI_Request req;
-	MPI_Iallreduce(&mine, &all, 1, MPI_INT, MPI_BOR, c->comm, &req);
-	int rc = wait_polling(c, &req, deadline);
-	if (rc)
-		return collective_failed(c, rc);
-	if (all != mine)
-		return RF_EMODE; /* in every participant: all saw the same `all` */
-	if (mode == RF_RENDEZVOUS)
-		return 0;
+	int rc;
+	if (c->modecheck) {
+		int mine = 1 << mode, all = 0;
+		MPI_Iallreduce(&mine, &all, 1, MPI_INT, MPI_BOR, c->comm, &req);
+		rc = wait_polling(c, &req, deadline);
+		if (rc)
+			return collective_failed(c, rc);
+		if (all != mine)
+			return RF_EMODE; /* in every participant: all saw the same `all` */
+		if (mode == RF_RENDEZVOUS)
+			return 0;
+	} else if (mode == RF_RENDEZVOUS) {
+		MPI_Ibarrier(c->comm, &req);
+		return collective_failed(c, wait_polling(c, &req, deadline));
+	}
 	MPI_Ialltoall(c->sent, 1, MPI_UINT64_T, c->expect, 1, MPI_UINT64_T, c->comm, &req);
 	rc = wait_polling(c, &req, deadline);
 	if (rc)
@@ -254,8 +264,13 @@ static int mpi_open(const struct rf_driver_env *env, rf_driver_conn **out)
 {
 	*out = NULL;
 	uint64_t inflight = 64;
-	const struct rf_drivers_param keys[] = {{"inflight", NULL, NULL, 1, 65536, &inflight}};
-	int rc = rf_drivers_params("mpi", env->params, keys, 1);
+	unsigned modecheck = 0;
+	static const char *const on_off[] = {"on", "off", NULL};
+	const struct rf_drivers_param keys[] = {
+		{"inflight", NULL, NULL, 1, 65536, &inflight},
+		{"modecheck", on_off, &modecheck, 0, 0, NULL},
+	};
+	int rc = rf_drivers_params("mpi", env->params, keys, 2);
 	if (rc)
 		return rc;
 	if (!env->handler) {
@@ -290,6 +305,7 @@ static int mpi_open(const struct rf_driver_env *env, rf_driver_conn **out)
 	c->size = env->size;
 	c->max_record = env->max_record ? env->max_record : 4096;
 	c->inflight = (uint32_t)inflight;
+	c->modecheck = modecheck == 0;
 	c->handler = env->handler;
 	c->ctx = env->handler_ctx;
 	size_t nslots = (size_t)c->size * c->inflight;

@@ -42,6 +42,9 @@ struct shared {
 	uint32_t ready;    /* rank 0 initialised the rest */
 	uint32_t attached; /* participants that have opened it */
 	uint32_t arrived;  /* in the current generation */
+	uint32_t modes;    /* bits of the modes the current generation's arrivals asked for */
+	uint32_t last_modes; /* the last completed generation's: nobody can complete
+			      * the next before every waiter of this one has read it */
 	uint64_t generation;
 };
 
@@ -181,7 +184,8 @@ static void abs_time(struct timespec *t, int64_t ns_from_now)
 	t->tv_nsec = ns % 1000000000;
 }
 
-/* Every mode: all have entered this generation. Nothing about anyone's
+/* Every mode: all have entered this generation (and agreed on the mode,
+ * else RF_EMODE in all). Nothing about anyone's
  * inbound records: that is the flaw. A timeout leaves our arrival counted,
  * so the barrier is unusable after one (as the reference's is: aborted). */
 static int naive_barrier(rf_driver_conn *c, enum rf_mode mode, int64_t timeout_ns)
@@ -193,7 +197,10 @@ static int naive_barrier(rf_driver_conn *c, enum rf_mode mode, int64_t timeout_n
 	if (lock(sh))
 		return RF_ESYS;
 	uint64_t gen = sh->generation;
+	sh->modes |= 1u << mode;
 	if (++sh->arrived == c->size) {
+		sh->last_modes = sh->modes;
+		sh->modes = 0;
 		sh->arrived = 0;
 		sh->generation++;
 		pthread_cond_broadcast(&sh->cond);
@@ -215,6 +222,8 @@ static int naive_barrier(rf_driver_conn *c, enum rf_mode mode, int64_t timeout_n
 			break;
 		rc = 0;
 	}
+	if (rc == 0 && sh->last_modes != (1u << mode))
+		rc = RF_EMODE; /* participants disagreed: all of them are told */
 	pthread_mutex_unlock(&sh->lock);
 	return rc;
 }
@@ -228,18 +237,22 @@ static int open_shared(struct rf_driver_conn *c, const char *run_name, int64_t d
 	for (;;) {
 		fd = c->rank == 0 ? shm_open(c->shm_name, O_RDWR | O_CREAT | O_EXCL, 0600)
 				  : shm_open(c->shm_name, O_RDWR, 0600);
+		if (fd < 0 && (c->rank == 0 || errno != ENOENT)) {
+			rf_drivers_set_why("driver naive: rank %u: segment %s: %s", (unsigned)c->rank,
+					   c->shm_name, strerror(errno));
+			return RF_ESYS;
+		}
 		struct stat st;
 		if (fd >= 0 && (c->rank == 0 || (fstat(fd, &st) == 0 &&
 						 (size_t)st.st_size >= sizeof *c->sh)))
 			break;
-		if (fd >= 0) {
+		/* not there yet, or there but not sized yet: rank 0 is on its way */
+		if (fd >= 0)
 			close(fd);
-			errno = ENOENT; /* rank 0 has not sized it yet: wait as for a missing one */
-		}
-		if (c->rank == 0 || errno != ENOENT || rf_os_now_ns() >= deadline) {
-			rf_drivers_set_why("driver naive: rank %u: segment %s: %s", (unsigned)c->rank,
-					   c->shm_name, c->rank == 0 ? strerror(errno) : "timed out");
-			return c->rank == 0 ? RF_ESYS : RF_ETIMEDOUT;
+		if (rf_os_now_ns() >= deadline) {
+			rf_drivers_set_why("driver naive: rank %u: segment %s: rank 0 did not make it "
+					   "in time", (unsigned)c->rank, c->shm_name);
+			return RF_ETIMEDOUT;
 		}
 		rf_os_sleep_ns(SLICE_NS);
 	}

@@ -16,11 +16,14 @@
  *       algorithm or "coordinator"), which the driver adopts and leaves open.
  *   test_drivers refused DRIVER PARAMS WORLD
  *       a launched world that is not what DRIVER PARAMS asks for: refused.
+ *   test_drivers mixed DRIVER PARAMS
+ *       participants that disagree on a round's mode all get RF_EMODE, and
+ *       the next round works.
  *   test_drivers kill DRIVER PARAMS
  *       the last participant kills itself (SIGKILL) after open; the others,
  *       in a barrier, must see RF_EPEERDEAD or RF_EABORTED well before their
  *       timeout, never hang.
- *   test_drivers mpi PARAMS MODES|kill   (under mpirun -n 3)
+ *   test_drivers mpi PARAMS MODES|kill|mixed   (under mpirun -n 3)
  *       the same checks, one participant per MPI rank, through the mpi
  *       driver; "kill" as in kill, where mpirun must end the job
  *       (mpi_kill.sh).
@@ -265,6 +268,31 @@ static int participant_in(const struct rf_driver *d, const char *run_name, uint3
 	return 0;
 }
 
+/* mixed: rank 0 asks for a delivery fence, the others for a processing
+ * fence; every participant must get RF_EMODE, and the next round works. */
+static int participant_mixed(const struct rf_driver *d, const char *run_name, uint32_t rank,
+			     const char *params)
+{
+	struct peer_state s = {.rank = rank};
+	struct rf_driver_env env = {
+		.abi_version = RF_DRIVER_ABI_VERSION, .rank = rank, .size = P, .run_name = run_name,
+		.max_record = MAX_RECORD, .timeout_ns = TIMEOUT, .params = params,
+		.handler = handler, .handler_ctx = &s,
+	};
+	rf_driver_conn *c = NULL;
+	int rc = d->open(&env, &c);
+	CHECK(rc == 0, "rank %u: open: %s: %s", (unsigned)rank, rf_strerror(rc), rf_drivers_why());
+	for (int round = 0; round < 3; round++) {
+		rc = d->barrier(c, rank == 0 ? RF_DELIVERY_FENCE : RF_PROCESSING_FENCE, TIMEOUT);
+		CHECK(rc == RF_EMODE, "rank %u: mixed modes gave %s", (unsigned)rank,
+		      rf_strerror(rc));
+		rc = d->barrier(c, RF_PROCESSING_FENCE, TIMEOUT);
+		CHECK(rc == 0, "rank %u: the round after: %s", (unsigned)rank, rf_strerror(rc));
+	}
+	CHECK_OK(d->close(c));
+	return 0;
+}
+
 /* How long the survivors may take to see the death: far below TIMEOUT, so a
  * driver that only times out fails. */
 #define DEATH_SEEN_NS (3 * TU_SECOND)
@@ -373,17 +401,18 @@ static int parse_modes(const char *list, enum rf_mode *modes)
 	return n;
 }
 
-/* kill: mode_list NULL. */
+/* mode_list: the rounds' modes, or "kill" or "mixed". */
 static int test_run(const char *spec, const char *params, const char *mode_list)
 {
 	enum rf_mode modes[8];
-	int nmodes = mode_list ? parse_modes(mode_list, modes) : 0;
-	CHECK(!mode_list || nmodes > 0, "modes '%s': rendezvous, delivery, processing", mode_list);
+	bool kill_one = strcmp(mode_list, "kill") == 0, mixed = strcmp(mode_list, "mixed") == 0;
+	int nmodes = kill_one || mixed ? 1 : parse_modes(mode_list, modes);
+	CHECK(nmodes > 0, "modes '%s': rendezvous, delivery, processing", mode_list);
 	const struct rf_driver *d = NULL;
 	char why[512];
 	int rc = rf_drivers_load(spec, &d, why, sizeof why);
 	CHECK(rc == 0, "%s", why);
-	for (int i = 0; i < nmodes; i++)
+	for (int i = 0; i < nmodes && !kill_one && !mixed; i++)
 		CHECK(d->caps & RF_DRIVER_MODE_CAP(modes[i]), "%s does not claim %s", spec,
 		      rf_mode_name(modes[i]));
 	char run_name[RF_NAME_MAX];
@@ -394,8 +423,9 @@ static int test_run(const char *spec, const char *params, const char *mode_list)
 		pids[r] = fork();
 		CHECK(pids[r] >= 0, "fork");
 		if (pids[r] == 0)
-			_exit(mode_list ? participant(d, run_name, r, params, modes, nmodes)
-					: participant_kill(d, run_name, r, params));
+			_exit(kill_one ? participant_kill(d, run_name, r, params)
+			      : mixed  ? participant_mixed(d, run_name, r, params)
+				       : participant(d, run_name, r, params, modes, nmodes));
 	}
 	/* Bounded: a participant that hangs is killed, and the test fails. */
 	int failed = 0, left = P;
@@ -405,7 +435,7 @@ static int test_run(const char *spec, const char *params, const char *mode_list)
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid > 0) {
 			left--;
-			bool victim = !mode_list && pid == pids[P - 1];
+			bool victim = kill_one && pid == pids[P - 1];
 			if (victim ? !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
 				   : !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 				fprintf(stderr, "participant %ld failed (status 0x%x)\n", (long)pid,
@@ -428,10 +458,8 @@ static int test_run(const char *spec, const char *params, const char *mode_list)
 	/* A failed run's segment, if rank 0 died before removing it (the name
 	 * carries our pid, so rf_sweep would not take it while we live). */
 	rf_os_segment_remove(run_name);
-	if (!failed && mode_list)
-		printf("%s %s: %d rounds of %s passed\n", spec, params, ROUNDS, mode_list);
-	if (!failed && !mode_list)
-		printf("%s %s: a killed participant was seen\n", spec, params);
+	if (!failed)
+		printf("%s %s: %s passed\n", spec, params, mode_list);
 	return failed;
 }
 
@@ -440,8 +468,9 @@ static int test_run(const char *spec, const char *params, const char *mode_list)
 static int test_mpi(const char *params, const char *mode_list)
 {
 	enum rf_mode modes[8];
-	int nmodes = strcmp(mode_list, "kill") == 0 ? 1 : parse_modes(mode_list, modes);
-	CHECK(nmodes > 0, "modes '%s': rendezvous, delivery, processing, or kill", mode_list);
+	bool special = strcmp(mode_list, "kill") == 0 || strcmp(mode_list, "mixed") == 0;
+	int nmodes = special ? 1 : parse_modes(mode_list, modes);
+	CHECK(nmodes > 0, "modes '%s': rendezvous, delivery, processing; kill; mixed", mode_list);
 	const char *r = getenv("OMPI_COMM_WORLD_RANK"), *n = getenv("OMPI_COMM_WORLD_SIZE");
 	if (!r || !n) {
 		r = getenv("PMI_RANK");
@@ -454,6 +483,8 @@ static int test_mpi(const char *params, const char *mode_list)
 	CHECK(rc == 0, "%s", why);
 	if (strcmp(mode_list, "kill") == 0) /* mpi_kill.sh judges what mpirun does */
 		return participant_kill(d, "unused", (uint32_t)atoi(r), params);
+	if (strcmp(mode_list, "mixed") == 0)
+		return participant_mixed(d, "unused", (uint32_t)atoi(r), params);
 	return participant(d, "unused", (uint32_t)atoi(r), params, modes, nmodes);
 }
 
@@ -468,14 +499,14 @@ int main(int argc, char **argv)
 		return test_params();
 	if (argc == 5 && (strcmp(argv[1], "launched") == 0 || strcmp(argv[1], "refused") == 0))
 		return test_launched(argv[2], argv[3], argv[4], argv[1][0] == 'r', argv);
-	if (argc == 4 && strcmp(argv[1], "kill") == 0)
-		return test_run(argv[2], argv[3], NULL);
+	if (argc == 4 && (strcmp(argv[1], "kill") == 0 || strcmp(argv[1], "mixed") == 0))
+		return test_run(argv[2], argv[3], argv[1]);
 	if (argc == 4 && strcmp(argv[1], "mpi") == 0)
 		return test_mpi(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "run") == 0)
 		return test_run(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: test_drivers loader | badabi PATH | params | "
-			"run DRIVER PARAMS MODES | kill DRIVER PARAMS | mpi PARAMS MODES|kill | "
+			"run DRIVER PARAMS MODES | kill|mixed DRIVER PARAMS | mpi PARAMS MODES|kill|mixed | "
 			"launched|refused DRIVER PARAMS central|dissemination|tree|coordinator\n");
 	return 2;
 }
