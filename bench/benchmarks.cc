@@ -6,12 +6,16 @@
 // of its timed sections) and reports p50/p99/p999/max over every iteration.
 #include "benchmarks.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <functional>
 #include <string>
 
 #include "platform.h"
+#ifdef RF_BENCH_MPI_PLANE
+#include "plane_mpi.h"
+#endif
 #include "samples.h"
 #include "session.h"
 
@@ -21,6 +25,10 @@ namespace {
 using Loop = std::function<int(rf_world*, uint64_t n, int64_t* samples, bench_stats* own)>;
 
 void Label(benchmark::State& st, uint32_t P) {
+  if (g_opts.mpi_size) {  // mpirun's binding, not our placement
+    if (g_opts.mpi_over) st.SetLabel("oversubscribed");
+    return;
+  }
   bool over = false;
   if (PlannedBinding(P, &over).empty())
     st.SetLabel("unpinned");
@@ -32,8 +40,11 @@ void Label(benchmark::State& st, uint32_t P) {
 // slowest participant's mean wait in the barrier.
 void Latency(benchmark::State& st, const std::string& name, rf_transport t, uint32_t P,
              bench_cmd cmd, const Loop& loop, bool waits, rf_algorithm a = RF_ALGO_AUTO) {
-  rf_world* w = World(st, t, a, P);
-  if (!w) return;
+  // a driver's rows: the world is the control plane, the driver is measured
+  const bool impl = cmd.op == OP_IMPL_BARRIER || cmd.op == OP_IMPL_PINGPONG;
+  const bool mpi = cmd.op == OP_MPI_BARRIER;
+  rf_world* w = nullptr;
+  if (impl ? !ImplReady(st, P) : mpi ? !MpiReady(st) : !(w = World(st, t, a, P))) return;
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
   std::vector<int64_t> samples(n);
   bench_stats own{};
@@ -205,6 +216,51 @@ int64_t BarrierIterations(uint32_t P, uint32_t K) {
   return std::max<int64_t>(50, static_cast<int64_t>(5000000 / deliveries));
 }
 
+// The rows of the driver under test (bench_impl): the ring ping-pong by
+// size, and the barrier in every mode it claims at each P and traffic K.
+// Names say the implementation: .../impl:<name>/...
+void RegisterImpl() {
+  const Options& o = g_opts;
+  const std::string impl = "impl:" + o.impl_name;
+  // ranks 0 and 1 bounce; under mpirun the others idle through the batch
+  const uint32_t pp = o.mpi_size ? o.mpi_size : 2;
+  for (uint32_t size : o.sizes) {
+    std::string name = "ring/pingpong/" + impl + "/size:" + std::to_string(size);
+    Add(name, [name, size, pp](benchmark::State& st) {
+      bench_cmd c{};
+      c.op = OP_IMPL_PINGPONG;
+      c.size = size;
+      Latency(st, name, RF_TRANSPORT_SHM, pp, c,
+              [size](rf_world*, uint64_t n, int64_t* s, bench_stats*) {
+                return bench_impl_pingpong(0, n, size, s);
+              }, false);
+    });
+  }
+  for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++) {
+    rf_mode mode = static_cast<rf_mode>(m);
+    if (!(bench_impl.drv->caps & RF_DRIVER_MODE_CAP(mode))) {
+      std::fprintf(stderr, "rf-bench: %s does not claim mode %s; its barrier rows are skipped\n",
+                   o.impl_name.c_str(), rf_mode_name(mode));
+      continue;
+    }
+    for (uint32_t P : o.procs)
+      for (uint32_t k : o.traffic) {
+        std::string name = "barrier/" + impl + "/mode:" + rf_mode_name(mode) + "/procs:" +
+                           std::to_string(P) + "/traffic:" + std::to_string(k);
+        Add(name, [name, P, mode, k](benchmark::State& st) {
+          bench_cmd c{};
+          c.op = OP_IMPL_BARRIER;
+          c.mode = mode;
+          c.traffic = k;
+          Latency(st, name, RF_TRANSPORT_SHM, P, c,
+                  [mode, k](rf_world*, uint64_t n, int64_t* s, bench_stats* own) {
+                    return bench_impl_barrier(n, mode, k, s, own);
+                  }, true);
+        }, BarrierIterations(P, k));
+      }
+  }
+}
+
 }  // namespace
 
 std::vector<rf_algorithm> BarrierAlgorithms(rf_transport t,
@@ -220,6 +276,26 @@ std::vector<rf_algorithm> BarrierAlgorithms(rf_transport t,
 void RegisterAll(const std::vector<rf_transport>& transports,
                  const std::vector<rf_algorithm>& algorithms) {
   const Options& o = g_opts;
+  if (o.mpi_size) {
+    // Under mpirun: the driver's rows and MPI_Barrier on the suite's own
+    // communicator (what the driver's fences cost against it); the limits
+    // and the other baselines need the launched world, which is not there.
+    RegisterImpl();
+    std::string name = "baseline/mpi_barrier/procs:" + std::to_string(o.mpi_size);
+    Add(name, [name](benchmark::State& st) {
+      bench_cmd c{};
+      c.op = OP_MPI_BARRIER;
+      Latency(st, name, RF_TRANSPORT_SHM, g_opts.mpi_size, c,
+              [](rf_world*, uint64_t n, int64_t* s, bench_stats* own) {
+#ifdef RF_BENCH_MPI_PLANE
+                return bench_plane_barrier(n, s, own);
+#else
+                return RF_EINVAL;
+#endif
+              }, true);
+    });
+    return;
+  }
   Add("limit/cacheline_rtt", [](benchmark::State& st) {
     bench_cmd c{};
     c.op = OP_CACHELINE;
@@ -229,7 +305,10 @@ void RegisterAll(const std::vector<rf_transport>& transports,
             }, false);
   });
   Add("limit/stream", [](benchmark::State& st) { Stream(st, "limit/stream"); });
-  for (uint32_t size : o.sizes) {
+  // A driver under test replaces the reference's ring and barrier rows; the
+  // limits and the baselines stay, measured in the same run.
+  if (bench_impl.drv) RegisterImpl();
+  for (uint32_t size : bench_impl.drv ? std::vector<uint32_t>{} : o.sizes) {
     std::string name = "ring/pingpong/size:" + std::to_string(size);
     Add(name, [name, size](benchmark::State& st) {
       bench_cmd c{};
@@ -244,7 +323,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
   // Per record (rf_send), then in bursts of kBatch (rf_send_many: one
   // wake-up check and one leading store a burst).
   for (uint32_t batch : {0u, kBatch})
-    for (uint32_t P : o.procs)
+    for (uint32_t P : bench_impl.drv ? std::vector<uint32_t>{} : o.procs)
       for (uint32_t size : o.sizes) {
         std::string name = "ring/throughput/size:" + std::to_string(size) +
                            "/readers:" + std::to_string(P - 1) +
@@ -253,7 +332,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
           Throughput(st, name, size, P - 1, batch);
         });
       }
-  for (rf_transport t : transports)
+  for (rf_transport t : bench_impl.drv ? std::vector<rf_transport>{} : transports)
     for (rf_algorithm a : BarrierAlgorithms(t, algorithms))
       for (uint32_t P : o.procs)
         for (int m = RF_RENDEZVOUS; m <= RF_PROCESSING_FENCE; m++)
@@ -298,6 +377,9 @@ void RegisterAll(const std::vector<rf_transport>& transports,
 }
 
 std::string MpiText() {
+  if (g_opts.mpi_size)
+    return g_opts.mpi_library + ", this job's mpirun (" + std::to_string(g_opts.mpi_size) +
+           " ranks on " + std::to_string(g_opts.mpi_hosts) + " host(s))";
 #ifdef RF_BENCH_MPIEXEC
   if (MpiLibrary().empty()) return "unknown (rf-bench-mpi version failed), " RF_BENCH_MPIEXEC;
   return MpiLibrary() + ", " RF_BENCH_MPIEXEC;
@@ -311,6 +393,11 @@ std::string AbsentBaselines() {
   auto add = [&out](const char* name, const char* why) {
     out += (out.empty() ? "" : "; ") + std::string(name) + ": " + why;
   };
+  if (g_opts.mpi_size) {  // the launched world's baselines
+    add("baseline/pthread_barrier", "not under mpirun");
+    add("baseline/pipe_pingpong", "not under mpirun");
+    return out;
+  }
   if (const char* why = bench_pthread_absent()) add("baseline/pthread_barrier", why);
 #ifndef RF_BENCH_MPIEXEC
   add("baseline/mpi_barrier", RF_BENCH_MPI_ABSENT);

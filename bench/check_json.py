@@ -17,6 +17,11 @@ must then have no row). --complete (a default sweep, as ci/bench keeps) also
 requires baseline/mpi_barrier at each listed P unless the context lists it
 absent, and shm barrier rows of every algorithm the context lists at each
 listed P. Barrier names without /algo: (files from before) read as central.
+A driver's run (context impl other than ringfence) has barrier/impl:<impl>/...
+and ring/pingpong/impl:<impl>/... rows instead of the reference's ring and
+barrier rows; --expect-procs then requires a barrier row of every mode its
+impl_caps claims at each listed P. Under mpirun (control_plane mpi) the
+limit rows are not required: no world is launched there.
 --self-test then removes each required item in turn
 from a copy and fails unless the check notices: the check can fail.
 """
@@ -33,15 +38,22 @@ import rfresults as rr  # noqa: E402
 
 CONTEXT_KEYS = ["rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology",
                 "compiler", "compiler_flags", "build_type", "placement", "binding",
-                "oversubscribed", "runtime", "baselines_absent", "algorithms", "mpi"]
+                "oversubscribed", "runtime", "baselines_absent", "algorithms", "mpi",
+                "impl", "impl_version", "impl_describe", "impl_caps", "control_plane"]
 LATENCY = ["p50", "p99", "p999", "max"]
 WAITS = LATENCY + ["slowest_wait_mean"]
 RATES = ["records_per_second", "bytes_per_second"]
-COUNTERS = {"limit": LATENCY, "stream": RATES, "pingpong": LATENCY, "throughput": RATES,
+COUNTERS = {"limit": LATENCY, "stream": RATES, "pingpong": LATENCY, "impl_pingpong": LATENCY,
+            "throughput": RATES,
             "throughput_batch": RATES, "barrier": WAITS, "pthread": WAITS, "pipe": LATENCY,
             "mpi": LATENCY}
 OPTIONAL = {"mpi",  # without --complete: a filtered run may leave it out
             "throughput_batch"}  # a variant: smoke runs may filter it out
+# A run of a driver (--rf_impl) has its ring and barrier rows instead of the
+# reference's: these families are then neither required nor allowed.
+REFERENCE_ONLY = {"pingpong", "throughput", "throughput_batch"}
+# Under mpirun (control_plane mpi) no world is launched: no limit rows.
+WORLD_ONLY = {"limit", "stream"}
 
 
 def listed(ctx, key, default):
@@ -54,7 +66,17 @@ def family(name, ctx):
     name is no benchmark of rf-bench (or of a transport or shm algorithm the
     run does not list; the coordinator's one algorithm is central)."""
     fam, params = rr.classify(rr.base_name(name))
-    if fam == "barrier":
+    driver = rr.impl_of(ctx) != rr.REFERENCE
+    if fam in REFERENCE_ONLY and driver:
+        fam = None
+    elif fam == "impl_pingpong" and params["impl"] != rr.impl_of(ctx):
+        fam = None  # a driver's rows only in that driver's run
+    elif fam == "barrier" and params["algo"] == rr.DRIVER:
+        if params["mode"] not in rr.MODES or params["impl"] != rr.impl_of(ctx):
+            fam = None
+    elif fam == "barrier" and driver:
+        fam = None
+    elif fam == "barrier":
         algos = listed(ctx, "algorithms", rr.OLD_ALGORITHM)
         if (params["mode"] not in rr.MODES or params["transport"] not in listed(ctx, "transports", "")
                 or params["algo"] not in rr.ALGORITHMS
@@ -105,17 +127,28 @@ def problems(doc, expect_procs, complete=False):
             seen.add(fam)
             if fam in ("barrier", "pthread", "mpi"):
                 seen.add("%s:%s" % (fam, params["procs"]))
+            if fam == "barrier" and params["algo"] == rr.DRIVER:
+                seen.add("%s:%s" % (params["mode"], params["procs"]))
             if fam == "barrier" and params["transport"] == "shm":
                 seen.add("shm/%s:%s" % (params["algo"], params["procs"]))
+    driver = rr.impl_of(ctx) != rr.REFERENCE
     if expect_procs:
-        for fam, _ in rr.FAMILIES:
+        for fam in dict(rr.FAMILIES):
+            if driver and fam in REFERENCE_ONLY or not driver and fam == "impl_pingpong":
+                continue
+            if fam in WORLD_ONLY and ctx.get("control_plane") == "mpi":
+                continue
             if (fam not in OPTIONAL or complete) and fam not in gone and fam not in seen:
                 out.append("no %s row" % fam)
         for p in expect_procs:
             for fam in ("barrier", "pthread") + (("mpi",) if complete else ()):
                 if fam not in gone and "%s:%s" % (fam, p) not in seen:
                     out.append("no %s row at procs:%s" % (fam, p))
-            if complete and "shm" in listed(ctx, "transports", ""):
+            # a driver's run: a barrier row at each P of every mode it claims
+            for m in rr.MODES if driver else ():
+                if m in listed(ctx, "impl_caps", "") and "%s:%s" % (m, p) not in seen:
+                    out.append("no %s barrier row at procs:%s (impl_caps claims it)" % (m, p))
+            if complete and "shm" in listed(ctx, "transports", "") and not driver:
                 for a in listed(ctx, "algorithms", rr.OLD_ALGORITHM):
                     if "shm/%s:%s" % (a, p) not in seen:
                         out.append("no shm barrier row of algorithm %s at procs:%s" % (a, p))

@@ -66,10 +66,17 @@ void AddContext(const std::vector<rf_transport>& transports, const std::string& 
   benchmark::AddCustomContext("compiler", RF_BENCH_COMPILER);
   benchmark::AddCustomContext("compiler_flags", RF_BENCH_FLAGS);
   benchmark::AddCustomContext("build_type", RF_BENCH_BUILD_TYPE);
-  benchmark::AddCustomContext("placement", g_opts.placement_text);
+  benchmark::AddCustomContext("placement", g_opts.mpi_size ? "mpirun (each rank's "
+                              "sched_getaffinity in binding)" : g_opts.placement_text);
+  // how participant 0 drives the others: the launched reference world, or MPI
+  benchmark::AddCustomContext("control_plane", g_opts.mpi_size ? "mpi" : "world");
 
   std::string binding, over_list;
-  for (uint32_t P : g_opts.procs) {
+  if (g_opts.mpi_size) {  // mpirun placed the ranks: what each one got
+    binding = g_opts.mpi_binding;
+    if (g_opts.mpi_over) over_list = "procs:" + std::to_string(g_opts.mpi_size);
+  }
+  for (uint32_t P : g_opts.mpi_size ? std::vector<uint32_t>{} : g_opts.procs) {
     bool over = false;
     std::vector<rf_binding> b = PlannedBinding(P, &over);
     binding += (binding.empty() ? "" : "; ") + std::string("procs:") + std::to_string(P) + " " +
@@ -98,6 +105,21 @@ void AddContext(const std::vector<rf_transport>& transports, const std::string& 
       choice += (choice.empty() ? "" : "; ") + std::string("procs:") + std::to_string(P) + " " +
                 rf_algorithm_name(AutoAlgorithm(RF_TRANSPORT_SHM, P));
     benchmark::AddCustomContext("algorithm_auto", choice);
+  }
+  // the implementation under test (SPEC §9); the reference's own rows name
+  // their transport and algorithm, a driver's rows say impl:<name>
+  benchmark::AddCustomContext("impl", g_opts.impl_name);
+  if (g_opts.impl.empty()) {
+    benchmark::AddCustomContext("impl_version", RF_BENCH_VERSION);
+    benchmark::AddCustomContext("impl_describe",
+                                "the reference, called directly (see transports, algorithms)");
+    benchmark::AddCustomContext("impl_caps", "rendezvous,delivery,processing,progress");
+  } else {
+    benchmark::AddCustomContext("impl_spec", g_opts.impl);
+    benchmark::AddCustomContext("impl_params", g_opts.impl_params);
+    benchmark::AddCustomContext("impl_version", g_opts.impl_version);
+    benchmark::AddCustomContext("impl_describe", g_opts.impl_describe);
+    benchmark::AddCustomContext("impl_caps", g_opts.impl_caps);
   }
   benchmark::AddCustomContext("baselines_absent", AbsentBaselines());
   benchmark::AddCustomContext("mpi", MpiText());

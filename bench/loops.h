@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <ringfence.h>
+#include <ringfence/driver.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,7 +26,10 @@ extern "C" {
 #define BENCH_WAIT_NS 10000000000ll /* 10 s without progress is a failure */
 #define BENCH_MAX_SIZE 4096u        /* largest record size; the worlds' max_record */
 
-enum bench_type { T_CMD = 1, T_STATS = 2, T_DATA = 3 };
+/* T_ECHO: the ping-pong's records over a driver, counted apart from T_DATA
+ * so that barrier traffic a non-draining driver delivers late is not taken
+ * for an answer. */
+enum bench_type { T_CMD = 1, T_STATS = 2, T_DATA = 3, T_ECHO = 4 };
 
 enum bench_op {
 	OP_EXIT = 0,
@@ -34,13 +38,19 @@ enum bench_op {
 	OP_THROUGHPUT,
 	OP_BARRIER,
 	OP_PTHREAD,
-	OP_STREAM
+	OP_STREAM,
+	OP_IMPL_OPEN, /* every participant opens the driver under test */
+	OP_IMPL_CLOSE,
+	OP_IMPL_BARRIER,
+	OP_IMPL_PINGPONG,
+	OP_MPI_BARRIER /* under mpirun: baseline/mpi_barrier on the suite's communicator */
 };
 
 /* What participant 0 tells its workers before each batch. */
 struct bench_cmd {
 	uint64_t seq;   /* batch number, checked by both sides */
-	uint64_t iters; /* iterations of this batch */
+	uint64_t iters; /* iterations of this batch (OP_IMPL_OPEN under mpirun:
+			 * rank 0's pid, the run's name) */
 	uint32_t op;    /* enum bench_op */
 	uint32_t size;  /* record payload bytes */
 	uint32_t traffic; /* records sent by every participant before each round */
@@ -66,6 +76,7 @@ struct bench_rx {
 	 * all earlier ones are processed: a peer may already send while we are
 	 * still in that fence, and its records must count. */
 	uint64_t data;
+	uint64_t echo; /* T_ECHO records, never reset (the ping-pong counts on) */
 	unsigned char buf[BENCH_MAX_SIZE];
 };
 extern struct bench_rx bench_rx;
@@ -73,6 +84,36 @@ extern struct bench_rx bench_rx;
 /* The world's handler: commands, stats and data records (copied out, as a
  * real consumer would). */
 void bench_handler(void *ctx, const struct rf_record *rec);
+
+/* Polls (poll(arg): records delivered, or a negative RF_E*) until *count
+ * reaches target. Bounded by BENCH_WAIT_NS without progress; yields now and
+ * then so that a peer sharing our PU (oversubscribed runs) gets to write or
+ * read. Inline, so that a constant poll is a direct call. */
+static inline int bench_poll_until(int (*poll)(void *), void *arg, const uint64_t *count,
+				   uint64_t target)
+{
+	int64_t deadline = 0;
+	uint32_t idle = 0;
+	while (*count < target) {
+		int n = poll(arg);
+		if (n < 0)
+			return n;
+		if (n > 0) {
+			idle = 0;
+			deadline = 0;
+			continue;
+		}
+		if (++idle % 4096 == 0) {
+			int64_t now = rf_os_now_ns();
+			if (!deadline)
+				deadline = now + BENCH_WAIT_NS;
+			if (now > deadline)
+				return RF_ETIMEDOUT;
+			rf_os_yield();
+		}
+	}
+	return 0;
+}
 
 /* The resolution in ns of rf_os_now_ns's clock as the OS states it (1 with Linux's high-resolution
  * timers, 100 with Windows' 10 MHz performance counter); 0 if unknown. */
@@ -121,6 +162,35 @@ int bench_throughput(rf_world *w, uint64_t iters, uint32_t size, uint32_t batch,
  * rf_barrier call. */
 int bench_barrier(rf_world *w, uint64_t iters, enum rf_mode mode, uint32_t traffic,
 		  int64_t *samples, struct bench_stats *own);
+
+/* The implementation under test of this process (--rf_impl): its driver,
+ * once loaded, and this participant's open connection (NULL when closed). */
+struct bench_impl {
+	const struct rf_driver *drv;
+	rf_driver_conn *conn;
+	const char *params; /* --rf_impl_params, "" when none */
+};
+extern struct bench_impl bench_impl;
+
+/* Opens participant `rank` of `size` (every participant at once: open may
+ * wait for its peers, bounded by BENCH_WAIT_NS); the driver's records go to
+ * bench_handler. run_name: the control world's name, or under mpirun one
+ * made from rank 0's pid; env.launched is NULL, so even a reference driver
+ * makes its own world. */
+int bench_impl_open(uint32_t rank, uint32_t size, const char *run_name);
+
+/* Closes this participant's connection, if open (after its last barrier);
+ * with abort set, first releases every peer still blocked (where the driver
+ * can). 0 when nothing was open. */
+int bench_impl_close(bool abort);
+
+/* barrier/impl:...: bench_barrier over the driver: `traffic` 8-byte records
+ * to all, then one round in `mode`; only the barrier call is timed. */
+int bench_impl_barrier(uint64_t iters, enum rf_mode mode, uint32_t traffic, int64_t *samples,
+		       struct bench_stats *own);
+
+/* ring/pingpong/impl:...: bench_pingpong over the driver, between ranks 0 and 1. */
+int bench_impl_pingpong(uint32_t rank, uint64_t iters, uint32_t size, int64_t *samples);
 
 /* baseline/pthread_barrier: a process-shared pthread_barrier_t in the user
  * area. Participant 0 initialises it before the command and destroys it

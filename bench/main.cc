@@ -22,6 +22,8 @@
 
 namespace {
 
+bool procs_given = false;  // --rf_procs was on the command line
+
 void PrintHelp() {
   benchmark::PrintDefaultHelp();
   std::fprintf(stdout,
@@ -31,7 +33,13 @@ void PrintHelp() {
                "          [--rf_algorithm=central,dissemination,tree,auto]  default: central,dissemination,tree\n"
                "                                            shm barrier algorithms; auto = the library's choice\n"
                "          [--rf_sizes=<bytes>,...]          default: 8,64,1024,4096 (at most %u)\n"
-               "          [--rf_traffic=<records>,...]      default: 0,1,16,256\n",
+               "          [--rf_traffic=<records>,...]      default: 0,1,16,256\n"
+               "          [--rf_impl=<name>|<path>.so]      the implementation under test; default: ringfence\n"
+               "                                            (the reference, called directly); built-ins:\n"
+               "                                            ringfence-shm, ringfence-coordinator, naive, mpi\n"
+               "          [--rf_impl_params=<k>=<v>,...]    the driver's own parameters\n"
+               "                                            a driver across hosts (mpi) runs as\n"
+               "                                            mpirun -n P rf-bench --rf_impl=mpi ...\n",
                BENCH_MAX_SIZE);
 }
 
@@ -103,8 +111,10 @@ void ParseOwnFlags(int* argc, char** argv) {
       o.watchdog_s = 60 + 20 * std::atof(v);
     if (std::strncmp(a, "--rf_", 5) != 0)
       argv[kept++] = argv[i];
-    else if ((v = val("--rf_procs")))
+    else if ((v = val("--rf_procs"))) {
       o.procs = ParseList("--rf_procs", v, 2, RF_MAX_PROCS);
+      procs_given = true;
+    }
     else if ((v = val("--rf_placement")))
       placement = v;
     else if ((v = val("--rf_transport")))
@@ -115,11 +125,22 @@ void ParseOwnFlags(int* argc, char** argv) {
       o.sizes = ParseList("--rf_sizes", v, 0, BENCH_MAX_SIZE);
     else if ((v = val("--rf_traffic")))
       o.traffic = ParseList("--rf_traffic", v, 0, 4096);
+    else if ((v = val("--rf_impl")))
+      o.impl = v;
+    else if ((v = val("--rf_impl_params")))
+      o.impl_params = v;
     else
       Usage((std::string("unknown flag ") + a).c_str());
   }
   *argc = kept;
   argv[kept] = nullptr;
+  if (o.impl == "ringfence") o.impl.clear();  // the default, by its name
+  if (o.impl.empty() && !o.impl_params.empty())
+    Usage("--rf_impl_params: only with --rf_impl=<a driver>");
+  if (!o.impl_params.empty())
+    for (const std::string& kv : Split(o.impl_params))
+      if (kv.find('=') == std::string::npos || kv[0] == '=')
+        Usage(("--rf_impl_params: not key=value: '" + kv + "'").c_str());
   if (o.procs.empty()) o.procs = DefaultProcs();
   if (rf_placement_parse(placement.c_str(), &o.placement) != 0)
     Usage("--rf_placement: compact, scatter, none or a PU list such as 0,2,4-7");
@@ -160,16 +181,52 @@ bool Available(rf_transport t, rf_algorithm a) {
   return false;
 }
 
+// A driver that cannot run here is a usage error: exit 2 before any row.
+// A driver across hosts (RF_DRIVER_HOSTS) runs under mpirun: there every
+// rank but 0 serves batches, and *serve gets its exit code.
+bool OpenImpl(int* serve) {
+  const std::string& spec = rfb::g_opts.impl;
+  std::string why;
+  if (!rfb::LoadImpl(spec, rfb::g_opts.impl_params, &why)) {
+#ifndef RF_BENCH_MPI_PLANE
+    if (spec == "mpi")
+      why = "MPI is not built into this rf-bench (" RF_BENCH_MPI_PLANE_ABSENT ")";
+#endif
+    Usage(("--rf_impl=" + spec + ": " + why).c_str());
+  }
+  if (bench_impl.drv->caps & RF_DRIVER_HOSTS) {
+    int rank = rfb::StartMpi(&why);
+    if (rank < 0) Usage(("--rf_impl=" + spec + ": " + why).c_str());
+    if (rank > 0) {
+      *serve = rfb::MpiServe();
+      return false;
+    }
+    std::vector<uint32_t> P{rfb::g_opts.mpi_size};
+    if (procs_given && rfb::g_opts.procs != P)
+      std::fprintf(stderr, "rf-bench: under mpirun P is the %u ranks; --rf_procs is not used\n",
+                   P[0]);
+    rfb::g_opts.procs = P;
+  }
+  if (!rfb::Probe(&why)) {
+    std::fprintf(stderr, "rf-bench: --rf_impl=%s: %s\n", spec.c_str(), why.c_str());
+    rfb::CloseWorld();  // under mpirun: ends the job (exit status 1)
+    std::exit(2);
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (rf_is_worker()) return rfb::WorkerMain();
+  if (rf_is_worker()) return rfb::WorkerMain(argc, argv);
   int peer = bench_pipe_init(argc, argv);  // maybe the pipe baseline's peer
   if (peer >= 0) return peer;
   ParseOwnFlags(&argc, argv);
   benchmark::Initialize(&argc, argv, PrintHelp);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   rfb::SetWorkerArgv0(argv[0]);
+  int serve = 0;
+  if (!rfb::g_opts.impl.empty() && !OpenImpl(&serve)) return serve;
 
   std::vector<rf_transport> transports;
   std::string skipped;

@@ -1,37 +1,18 @@
 /* ring/pingpong and ring/throughput: the library's rings, by rf_send (or
  * rf_send_many, batched throughput) and rf_poll only. */
-#include <sched.h>
-
 #include "loops.h"
 
 static unsigned char payload[BENCH_MAX_SIZE];
 
-/* Polls until `target` data records of this batch have arrived. Bounded by
- * BENCH_WAIT_NS without progress; yields now and then so that a peer
- * sharing our PU (oversubscribed runs) gets to write or read. */
+static int poll_world(void *w)
+{
+	return rf_poll(w);
+}
+
+/* Polls until `target` data records of this batch have arrived. */
 static int poll_until(rf_world *w, uint64_t target)
 {
-	int64_t deadline = 0;
-	uint32_t idle = 0;
-	while (bench_rx.data < target) {
-		int n = rf_poll(w);
-		if (n < 0)
-			return n;
-		if (n > 0) {
-			idle = 0;
-			deadline = 0;
-			continue;
-		}
-		if (++idle % 4096 == 0) {
-			int64_t now = rf_os_now_ns();
-			if (!deadline)
-				deadline = now + BENCH_WAIT_NS;
-			if (now > deadline)
-				return RF_ETIMEDOUT;
-			sched_yield();
-		}
-	}
-	return 0;
+	return bench_poll_until(poll_world, w, &bench_rx.data, target);
 }
 
 int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples)

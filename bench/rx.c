@@ -27,6 +27,10 @@ void bench_handler(void *ctx, const struct rf_record *rec)
 		memcpy(bench_rx.buf, rec->payload, rec->len <= BENCH_MAX_SIZE ? rec->len : 0);
 		bench_rx.data++;
 		break;
+	case T_ECHO:
+		memcpy(bench_rx.buf, rec->payload, rec->len <= BENCH_MAX_SIZE ? rec->len : 0);
+		bench_rx.echo++;
+		break;
 	case T_CMD:
 		if (rec->len == sizeof bench_rx.cmd) {
 			memcpy(&bench_rx.cmd, rec->payload, sizeof bench_rx.cmd);

@@ -36,6 +36,17 @@ struct Options {
   // --benchmark_min_time (at most 10x the previous one); far beyond that
   // something is stuck, e.g. pthread_barrier_wait after a peer died.
   double watchdog_s = 60;
+  // --rf_impl: empty (or "ringfence") for the reference, called directly as
+  // always; else the driver spec, whose rows go through bench_impl (loops.h)
+  std::string impl;
+  std::string impl_params;  // --rf_impl_params, handed to the driver's open
+  // what the context says of the implementation (Probe fills them for a driver)
+  std::string impl_name = "ringfence", impl_version, impl_describe, impl_caps;
+  // under mpirun (StartMpi): the ranks and what the context says of them
+  uint32_t mpi_rank = 0, mpi_size = 0;  // mpi_size 0: not under mpirun
+  std::string mpi_binding, mpi_library;  // rank 0 only
+  bool mpi_over = false;                 // a host runs more ranks than it has CPUs
+  uint32_t mpi_hosts = 0;
 };
 extern Options g_opts;
 
@@ -51,8 +62,35 @@ rf_world* World(benchmark::State& st, rf_transport t, uint32_t P);
 // and closed at once, no workers); AUTO itself when no world can be made.
 rf_algorithm AutoAlgorithm(rf_transport t, uint32_t P);
 
-// Closes the open world, if any (its workers exit).
+// Closes the open world, if any (its workers exit); under mpirun closes
+// the driver, releases the ranks and finalises MPI (ends the job after a
+// failed batch).
 void CloseWorld();
+
+// Loads the driver of spec into bench_impl with params (every process of
+// the run does, workers too); false with the loader's reason in *why.
+bool LoadImpl(const std::string& spec, const std::string& params, std::string* why);
+
+// The driver under test open in every participant of P: on the world for
+// P (a batch of OP_IMPL_OPEN on a new world), or under mpirun on the ranks
+// (P must be their number); false after st.SkipWithError.
+bool ImplReady(benchmark::State& st, uint32_t P);
+
+// Under mpirun: whether batches can still run (false after st.SkipWithError).
+bool MpiReady(benchmark::State& st);
+
+// Under mpirun (a driver that claims RF_DRIVER_HOSTS): starts MPI and the
+// suite's communicator and fills the mpi_* fields of g_opts; this rank, or
+// -1 with why in *why (not under mpirun, MPI not built).
+int StartMpi(std::string* why);
+
+// Every rank but 0 under mpirun: serves batches until told to exit; the exit code.
+int MpiServe();
+
+// Before any benchmark: opens the loaded driver at P = 2 and fills the
+// impl_* fields of g_opts from it (describe()); false with why the driver
+// cannot run here (its params refused, not under mpirun, ...) in *why.
+bool Probe(std::string* why);
 
 // Sends cmd (seq is filled in) and waits in the opening fence; false after
 // st.SkipWithError (the world is dropped).
@@ -73,7 +111,8 @@ void NoteFailure();
 void SetWorkerArgv0(char* argv0);
 
 // Worker side: attaches, serves batches until told to exit; the exit code.
-int WorkerMain();
+// argv carries --rf_impl (and --rf_impl_params) when a driver is under test.
+int WorkerMain(int argc, char** argv);
 
 // The binding the placement gives P participants here (empty when unpinned),
 // and whether it oversubscribes; computed once per P.

@@ -62,6 +62,10 @@ def main():
     print("  ringfence %s (%s), %s, placement %s, oversubscribed: %s" % (
         ctx.get("rf_version", "?"), ctx.get("rf_git_revision", "?"), ctx.get("build_type", "?"),
         ctx.get("placement", "?"), ctx.get("oversubscribed", "?")))
+    # the implementation under test (--rf_impl; a file from before: the reference)
+    print("  implementation: %s %s, %s (caps %s)" % (
+        rr.impl_of(ctx), ctx.get("impl_version", ctx.get("rf_version", "?")),
+        ctx.get("impl_describe", "the reference"), ctx.get("impl_caps", "all")))
     print("  barrier algorithms: %s%s | MPI: %s" % (
         ctx.get("algorithms", "central (the file predates the others)"),
         " (auto chose %s)" % ctx["algorithm_auto"] if ctx.get("algorithm_auto") else "",
@@ -93,6 +97,9 @@ def main():
         print("ring pingpong    " + "   ".join("size:%d %s (%sx limit)" % (s, ns(p50("ring/pingpong/size:%d" % s)),
                                                                          ratio(p50("ring/pingpong/size:%d" % s), limit))
                                             for s in sizes))
+    for b in sorted(R.family("impl_pingpong"), key=lambda b: (b.params["impl"], b.params["size"])):
+        print("ring pingpong    %s size:%d %s (%sx limit)" % (
+            b.params["impl"], b.params["size"], ns(b.med("p50")), ratio(b.med("p50"), limit)))
     pipe = p50("baseline/pipe_pingpong")
     if pipe:
         print("pipe pingpong    64 B %s (ring size:64 is %sx of it)" % (ns(pipe), ratio(p50("ring/pingpong/size:64"), pipe)))

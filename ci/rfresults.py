@@ -35,6 +35,12 @@ FAMILIES = [
                          r"/batch:(?P<batch>\d+)"),
     ("barrier", r"barrier/transport:(?P<transport>[\w-]+)(/algo:(?P<algo>\w+))?/mode:(?P<mode>\w+)"
                 r"/procs:(?P<procs>\d+)/traffic:(?P<traffic>\d+)"),
+    # an implementation under test through its driver (rf-bench --rf_impl):
+    # read as a barrier row of the series (impl, DRIVER), so that every table
+    # and figure of the barrier puts it beside the reference's
+    ("barrier", r"barrier/impl:(?P<impl>[\w.+-]+)/mode:(?P<mode>\w+)"
+                r"/procs:(?P<procs>\d+)/traffic:(?P<traffic>\d+)"),
+    ("impl_pingpong", r"ring/pingpong/impl:(?P<impl>[\w.+-]+)/size:(?P<size>\d+)"),
     ("pthread", r"baseline/pthread_barrier/procs:(?P<procs>\d+)"),
     ("mpi", r"baseline/mpi_barrier/procs:(?P<procs>\d+)"),
     ("pipe", r"baseline/pipe_pingpong"),
@@ -45,6 +51,11 @@ MODES = ["rendezvous", "delivery", "processing"]
 # what it chose)
 ALGORITHMS = ["central", "dissemination", "tree", "auto"]
 OLD_ALGORITHM = "central"  # what a barrier name without /algo: ran
+# A barrier row of a driver: params transport = the implementation's name,
+# algo = DRIVER (a series of its own, never "shm"). The reference's rows have
+# impl REFERENCE, as has every file from before --rf_impl.
+DRIVER = "driver"
+REFERENCE = "ringfence"
 # The context's baselines_absent ("<name>: <why>; ..." or "none") names
 # baselines thus, and their family.
 BASELINES = {"baseline/pthread_barrier": "pthread", "baseline/mpi_barrier": "mpi",
@@ -60,6 +71,10 @@ NEWER_KEYS = {"runtime": datetime.datetime(2026, 11, 25, 12, 44, 34, tzinfo=_UTC
               "baselines_absent": datetime.datetime(2026, 11, 25, 12, 44, 34, tzinfo=_UTC),
               "algorithms": datetime.datetime(2026, 12, 1, 19, 0, 0, tzinfo=_UTC),
               "mpi": datetime.datetime(2026, 12, 1, 19, 0, 0, tzinfo=_UTC)}
+# the implementation under test (rf-bench --rf_impl, issue 13): absent means
+# the reference, called directly
+for _k in ("impl", "impl_version", "impl_describe", "impl_caps", "control_plane"):
+    NEWER_KEYS[_k] = datetime.datetime(2026, 12, 1, 22, 0, 0, tzinfo=_UTC)
 # what Google Benchmark appends to a name (UseManualTime, MinTime, ...)
 GB_SUFFIX = re.compile(r"(/(manual_time|real_time|process_time|"
                        r"(min_time|min_warmup_time|iterations|repeats|threads):[^/]+))+$")
@@ -80,8 +95,13 @@ def classify(name):
         if m:
             params = {k: int(v) if v.isdigit() else v for k, v in m.groupdict().items()
                       if v is not None}
-            if fam == "barrier":
+            if fam == "barrier" and "impl" in params:
+                params.update(transport=params["impl"], algo=DRIVER)
+            elif fam == "barrier":
                 params.setdefault("algo", OLD_ALGORITHM)
+                params["impl"] = REFERENCE
+            elif fam == "pingpong":
+                params["impl"] = REFERENCE
             return fam, params
     return None, {}
 
@@ -90,7 +110,7 @@ def canonical(name):
     """The name as rf-bench writes it now: an old barrier name gains
     /algo:central, so old and new files pair row by row."""
     fam, p = classify(name)
-    if fam != "barrier":
+    if fam != "barrier" or p["algo"] == DRIVER:
         return name
     return "barrier/transport:%s/algo:%s/mode:%s/procs:%d/traffic:%d" % (
         p["transport"], p["algo"], p["mode"], p["procs"], p["traffic"])
@@ -101,9 +121,24 @@ def algo_order(a):
 
 
 def series_order(key):
-    """(transport, algo): shm first, then the algorithms in table order."""
+    """(transport, algo): shm first, then the algorithms in table order, the
+    reference's other transports, then the drivers by name."""
     t, a = key
-    return (t != "shm", t, algo_order(a))
+    return (a == DRIVER, t != "shm", t, algo_order(a))
+
+
+def series_name(key):
+    """How a table or legend names a barrier series."""
+    t, a = key
+    if a == DRIVER:
+        return "%s (driver)" % t
+    return "%s transport, %s" % key
+
+
+def impl_of(context):
+    """The implementation a result file measured (the reference when the
+    file predates --rf_impl)."""
+    return str(context.get("impl") or REFERENCE)
 
 
 def absent_baselines(context):
@@ -489,3 +524,20 @@ def fence_grid(R):
 
 
 FENCE_TARGET = 1.2  # fenced / rendezvous of the same algorithm and P, K = 0
+
+
+def impl_grid(R, K=0):
+    """Side by side, per barrier series (every reference transport and
+    algorithm, every driver) and P at traffic K: {(series, P): (rendezvous
+    p50, delivery p50, processing p50)}, None where a row is missing."""
+    out = {}
+    for b in R.family("barrier"):
+        p = b.params
+        if p["traffic"] != K:
+            continue
+        key = ((p["transport"], p["algo"]), p["procs"])
+        cur = list(out.get(key, (None, None, None)))
+        if p["mode"] in MODES:
+            cur[MODES.index(p["mode"])] = b.med("p50")
+        out[key] = tuple(cur)
+    return out

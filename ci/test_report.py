@@ -12,7 +12,11 @@ The fixtures carry the old barrier names (no /algo:); a variant of B made
 here carries today's (algo:central, plus dissemination rows and
 limit/stream): the report, the summary and compare must read both, and pair
 an old name with its algo:central one. Exit 77 (CTest SKIP_RETURN_CODE) when
-matplotlib or scipy is missing.
+matplotlib or scipy is missing. A driver's run made here from B (rows
+barrier/impl:naive/... whose fences cost nothing, ring/pingpong/impl:naive/...)
+must appear side by side with the reference in the report, pair with the
+reference's rows in compare only through --pair, and pass check_json, which
+must refuse a reference row in it.
 """
 import json
 import os
@@ -32,6 +36,7 @@ UNCHANGED = "barrier/transport:shm/algo:central/mode:rendezvous/procs:2/traffic:
 FIGURES = ["barrier-rendezvous", "barrier-delivery", "barrier-processing", "fence-ratio",
            "ring-throughput", "ring-rtt"]
 SUMMARY = os.path.join(ROOT, "bench", "summary.py")
+CHECK_JSON = os.path.join(ROOT, "bench", "check_json.py")
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, CI)
@@ -77,6 +82,40 @@ def new_names(src, dst):
     doc["benchmarks"] = rows
     doc["context"].update(algorithms="central,dissemination", mpi="none",
                           date="2026-12-02T00:00:00+00:00")
+    with open(dst, "w") as f:
+        json.dump(doc, f)
+
+
+def driver_run(src, dst, impl="naive"):
+    """src as rf-bench --rf_impl=IMPL writes it: its shm central barrier rows
+    renamed barrier/impl:IMPL/..., every fence as fast as the rendezvous (a
+    barrier that does not drain), ring/pingpong/impl:IMPL/size:S, no
+    throughput rows, and the context of the driver."""
+    doc = rr.read(src)
+    rdv = {}
+    for r in doc["benchmarks"]:
+        if "/transport:shm/" in r["name"] and "/mode:rendezvous/" in r["name"]:
+            rdv[r["name"].replace("rendezvous", "*"), r.get("repetition_index")] = r
+    rows = []
+    for r in doc["benchmarks"]:
+        n = r["name"]
+        if n.startswith("barrier/") and "/transport:shm/" in n:
+            m = re.search(r"/mode:(\w+)/", n)
+            u = rdv[n.replace("/mode:%s/" % m.group(1), "/mode:*/"), r.get("repetition_index")]
+            r = dict(r, **{c: u[c] for c in ("p50", "p99", "p999", "real_time")})
+            for key in ("name", "run_name"):
+                r[key] = "barrier/impl:%s/mode:" % impl + r[key].split("/mode:", 1)[1]
+        elif n.startswith("barrier/") or n.startswith("ring/throughput/"):
+            continue
+        elif n.startswith("ring/pingpong/"):
+            r = dict(r, name=n.replace("pingpong/", "pingpong/impl:%s/" % impl),
+                     run_name=r["run_name"].replace("pingpong/", "pingpong/impl:%s/" % impl))
+        rows.append(r)
+    doc["benchmarks"] = rows
+    doc["context"].update(algorithms="central", mpi="none", runtime="native",
+                          baselines_absent="none", date="2026-12-02T00:00:00+00:00", impl=impl,
+                          impl_version="1", impl_describe="sockets and a pthread barrier",
+                          impl_caps="rendezvous,delivery,processing", control_plane="world")
     with open(dst, "w") as f:
         json.dump(doc, f)
 
@@ -245,6 +284,58 @@ def main():
         check(row_of(text, UNCHANGED) != "" and "only in B" in text,
               "compare pairs an old central name with its algo:central one; new algorithms "
               "are only in B")
+
+        # --- an implementation under test beside the reference --------------------
+        naive = os.path.join(tmp, "bench-naive.json")
+        driver_run(B, naive)
+        out = os.path.join(tmp, "report-impl")
+        rc, text = run("report", "--out", out, "--no-install", A, naive)
+        md = open(os.path.join(out, "REPORT.md")).read() if rc == 0 else ""
+        if rc:
+            print(text)
+        check(rc == 0 and "## Implementations side by side" in md,
+              "ci/report on the reference and a driver's run: the side-by-side table (%d)" % rc)
+        check("| shm transport, central | fixture-cpu-a | 2 | 350 ns | 543 ns | 1.55 |" in md,
+              "side by side: the reference's rendezvous, delivery fence and its cost at P=2")
+        m = re.search(r"^\| naive \(driver\) \| fixture-cpu-b \| 2 \| ([^|]+) \| \1 \| 1\.00 \| \1 "
+                      r"\| 1\.00 \|", md, re.M)
+        check(m is not None, "side by side: the driver's row, a fence that costs nothing")
+        check("| implementation | ringfence " in md and "| naive 1: sockets and a pthread barrier"
+              in md, "platform table: the implementation of each run (an old file: ringfence)")
+        check(re.search(r"^\| naive \| fixture-cpu-b \| 64 \|", md, re.M) is not None,
+              "side by side: the driver's ring ping-pong")
+        svg = os.path.join(out, "figures", "barrier-delivery.svg")
+        check(os.path.exists(svg) and "naive (driver)" in open(svg).read(),
+              "the barrier figure has a line of the driver, named in its legend")
+        rc, text = run("compare", A, naive)
+        check(rc == 0 and row_of(text, "limit/cacheline_rtt") != ""
+              and not re.search(r"^barrier/", text, re.M) and "impl naive" in text,
+              "compare: a driver's barrier rows never pair with the reference's by themselves")
+        rc, text = run("compare", "--pair=transport:shm/algo:central=impl:naive", A, naive)
+        check(rc == 0 and row_of(text, PLANTED) != "" and row_of(text, UNCHANGED) != "",
+              "compare --pair: the driver's rows against the reference's of the same mode, P, K")
+        rc, _ = run("compare", "--pair=naive", A, naive)
+        check(rc == 2, "compare --pair without SA=SB: usage error, exit 2 (%d)" % rc)
+        p = subprocess.run([sys.executable, CHECK_JSON, "--self-test", naive],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(p.returncode == 0 and "all" in p.stdout, "check_json passes the driver's run, "
+              "and notices each mutation of it: %s" % p.stdout.strip().splitlines()[-1:])
+        doc = rr.read(naive)
+        doc["benchmarks"].append(dict(doc["benchmarks"][-1], name=UNCHANGED + "/manual_time",
+                                      run_name=UNCHANGED + "/manual_time"))
+        mixed = os.path.join(tmp, "bench-naive-mixed.json")
+        with open(mixed, "w") as f:
+            json.dump(doc, f)
+        p = subprocess.run([sys.executable, CHECK_JSON, mixed], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        check(p.returncode == 1 and "not a known benchmark name" in p.stdout,
+              "check_json refuses a reference row in a driver's run")
+        p = subprocess.run([sys.executable, SUMMARY, naive], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        check(p.returncode == 0 and "implementation: naive 1" in p.stdout
+              and re.search(r"^  naive +driver +2 +0 ", p.stdout, re.M) is not None,
+              "summary of a driver's run: its implementation and barrier rows")
+        check(rr.impl_of(rr.load(A).context) == "ringfence", "a file from before: the reference")
 
         # --- compare ------------------------------------------------------------
         rc, text = run("compare", A, B, "--fail-above=10%")
