@@ -349,8 +349,27 @@ def label_results(results):
 STAMP = re.compile(r"(\d{8}T\d{6}Z)")
 
 
+def bench_series(path):
+    """What a bench file measured, as the key newest() keeps one file per:
+    the implementation, its control plane and the process counts of its rows
+    (under mpirun each P is a job of its own, so each is a file of its own)."""
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+        ctx = doc.get("context") or {}
+        procs = sorted({m.group(1) for b in doc.get("benchmarks") or []
+                        if isinstance(b, dict)
+                        for m in [re.search(r"/procs:(\d+)", str(b.get("name", "")))] if m})
+        return (impl_of(ctx), str(ctx.get("control_plane") or "world"),
+                ",".join(procs) if impl_of(ctx) != REFERENCE else "")
+    except (OSError, ValueError, AttributeError):
+        return (REFERENCE, "world", "")  # the reading proper reports the problem
+
+
 def newest(results_dir):
-    """The newest bench file and the newest soak file of every platform folder."""
+    """The newest soak file of every platform folder, and its newest bench
+    file of every series (bench_series): the reference's sweep and each
+    other implementation's runs side by side."""
     picked = []
     for d in sorted(glob.glob(os.path.join(results_dir, "*", ""))):
         if os.path.basename(os.path.dirname(d)) in ("fixtures", "figures"):
@@ -361,10 +380,14 @@ def newest(results_dir):
             m = STAMP.search(os.path.basename(p))
             return (m.group(1) if m else "", os.path.getmtime(p))
 
-        for soak in (False, True):
-            group = [p for p in files if os.path.basename(p).startswith("soak-") == soak]
-            if group:
-                picked.append(max(group, key=key))
+        series = {}
+        for p in files:
+            if not os.path.basename(p).startswith("soak-"):
+                series.setdefault(bench_series(p), []).append(p)
+        picked += sorted(max(group, key=key) for group in series.values())
+        soaks = [p for p in files if os.path.basename(p).startswith("soak-")]
+        if soaks:
+            picked.append(max(soaks, key=key))
     return picked
 
 
