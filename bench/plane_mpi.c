@@ -7,6 +7,7 @@
 #include <mpi.h>
 
 #include "plane_mpi.h"
+#include "rf_os.h"
 
 static MPI_Comm comm = MPI_COMM_NULL;
 static int me = -1, nranks = 0;
@@ -119,8 +120,7 @@ void bench_plane_where(char *buf, size_t len, uint32_t *host_cpus)
 	}
 	snprintf(buf, len, "host:%s/cpus:%s", host, cpus);
 	/* the host's, not our affinity's (rf_os_ncpus): mpirun may have bound us to one */
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	*host_cpus = n > 0 ? (uint32_t)n : 1u;
+	*host_cpus = rf_os_ncpus_online();
 }
 
 void bench_plane_library(char *buf, size_t len)

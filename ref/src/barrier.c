@@ -43,10 +43,11 @@ static const struct rf_barrier_ops *row(uint32_t transport, uint32_t algorithm)
  * central counter needs the fewest (one arrival each, one completion);
  * the dissemination barrier's log2 P dependent stages each wait for a
  * descheduled partner. With a CPU each, the dissemination barrier has no
- * word that everyone hits, and at P = 2 its two signals cross in flight. */
+ * word that everyone hits, and at P = 2 its two signals cross in flight.
+ * The machine's CPUs: the creator may already be pinned to one (wait.c). */
 static enum rf_algorithm resolve(uint32_t transport, uint32_t nprocs)
 {
-	if (transport != RF_TRANSPORT_SHM || nprocs > rf_os_ncpus())
+	if (transport != RF_TRANSPORT_SHM || nprocs > rf_os_ncpus_online())
 		return RF_ALGO_CENTRAL;
 	return RF_ALGO_DISSEMINATION;
 }

@@ -77,8 +77,13 @@ void rf_wait_tune(struct rf_world *w)
 	 * the CPU the peer it waits for needs, so a waiter that cannot progress
 	 * yields at once (no spin), as Open MPI's yield-when-idle does; measured
 	 * here at P = 3, 4 and 8 on 2 CPUs, even 50 spins before the first yield
-	 * doubled a round (README, "Two transports"). */
-	bool crowded = w->nprocs > rf_os_ncpus() || w->ctl->oversubscribed;
+	 * doubled a round (README, "Two transports"). The machine's CPUs, not
+	 * our affinity's: a participant pinned before this world was made (by
+	 * rf_launch for another world, by mpirun) sees one CPU, and took every
+	 * world it made for a crowded one (a rendezvous at P = 2 slowed from
+	 * 140 ns to 570 ns p50, 33 µs p99). Oversubscription the launcher saw
+	 * is in ctl->oversubscribed. */
+	bool crowded = w->nprocs > rf_os_ncpus_online() || w->ctl->oversubscribed;
 	/* ... unless we have a PU to ourselves: then spinning steals no peer's
 	 * CPU, and a yield, a system call, only makes us slower to see the
 	 * round complete (P = 3 on 2 CPUs: the lone participant late for the

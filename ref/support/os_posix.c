@@ -80,6 +80,11 @@ uint32_t rf_os_ncpus(void)
 	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
 		return (uint32_t)CPU_COUNT(&set);
 #endif
+	return rf_os_ncpus_online();
+}
+
+uint32_t rf_os_ncpus_online(void)
+{
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (uint32_t)n : 1u;
 }

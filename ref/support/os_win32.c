@@ -80,6 +80,13 @@ uint32_t rf_os_ncpus(void)
 	return n > 0 ? n : 1u;
 }
 
+uint32_t rf_os_ncpus_online(void)
+{
+	SYSTEM_INFO si;
+	GetSystemInfo(&si);
+	return si.dwNumberOfProcessors > 0 ? si.dwNumberOfProcessors : 1u;
+}
+
 void rf_os_yield(void)
 {
 	SwitchToThread();

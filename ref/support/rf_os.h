@@ -45,6 +45,10 @@ long rf_os_pid(void);
 bool rf_os_pid_alive(long pid);
 /* Online CPUs usable by this process (>= 1). */
 uint32_t rf_os_ncpus(void);
+/* Online CPUs of the machine (>= 1), whatever this process is pinned to: what
+ * a world's participants share when they were pinned before it was made
+ * (by rf_launch for another world, by mpirun, by taskset). */
+uint32_t rf_os_ncpus_online(void);
 /* Gives up the CPU to another runnable thread, if any. */
 void rf_os_yield(void);
 /* A path that re-executes this program (UTF-8). */
