@@ -8,7 +8,9 @@
  * rendezvous so that open returns with all present. env->launched (the
  * reference's own launcher) is ignored, as any third party must.
  *
- * Built with -DEXAMPLE_ABI_VERSION=99 it is the driver the suite must refuse.
+ * Built with -DEXAMPLE_ABI_VERSION=99 it is the driver the suite must refuse;
+ * with -DEXAMPLE_RENDEZVOUS_ONLY one that claims no fence, whose fenced modes
+ * the suite must skip (and whose barrier refuses them, as the table says).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdbool.h>
@@ -18,6 +20,12 @@
 #include <time.h>
 
 #include "ringfence.h"
+
+#ifdef EXAMPLE_RENDEZVOUS_ONLY
+#define EXAMPLE_MODES RF_DRIVER_RENDEZVOUS
+#else
+#define EXAMPLE_MODES (RF_DRIVER_RENDEZVOUS | RF_DRIVER_DELIVERY_FENCE | RF_DRIVER_PROCESSING_FENCE)
+#endif
 
 #ifndef EXAMPLE_ABI_VERSION
 #define EXAMPLE_ABI_VERSION RF_DRIVER_ABI_VERSION
@@ -116,7 +124,8 @@ static int ex_poll(rf_driver_conn *c)
 
 static int ex_barrier(rf_driver_conn *c, enum rf_mode mode, int64_t timeout_ns)
 {
-	if ((unsigned)mode > RF_PROCESSING_FENCE)
+	/* a mode the table does not claim is refused, never run (driver.h) */
+	if ((unsigned)mode > RF_PROCESSING_FENCE || !(EXAMPLE_MODES & RF_DRIVER_MODE_CAP(mode)))
 		return RF_EINVAL;
 	return rf_barrier(c->w, mode, timeout_ns);
 }
@@ -160,8 +169,7 @@ static const struct rf_driver example = {
 	.struct_size = sizeof(struct rf_driver),
 	.name = "example",
 	.version = EXAMPLE_VERSION,
-	.caps = RF_DRIVER_RENDEZVOUS | RF_DRIVER_DELIVERY_FENCE | RF_DRIVER_PROCESSING_FENCE |
-		RF_DRIVER_PROGRESS,
+	.caps = EXAMPLE_MODES | RF_DRIVER_PROGRESS,
 	.open = ex_open,
 	.send = ex_send,
 	.poll = ex_poll,

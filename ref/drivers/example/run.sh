@@ -49,7 +49,7 @@ if [ -n "$config" ]; then
 else
 	"$cmake" --build "$work/build"
 fi
-for so in librf_example_driver.so librf_example_driver_badabi.so; do
+for so in librf_example_driver.so librf_example_driver_badabi.so librf_example_driver_rdv.so; do
 	if [ ! -f "$work/$so" ]; then
 		echo "FAIL: $work/$so was not built" >&2
 		exit 1
