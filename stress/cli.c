@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -293,6 +294,24 @@ void cli_check_placement(const struct soak_opts *o)
 	free(b);
 	if (rc == RF_EINVAL)
 		bad("placement", o->placement_text, "a PU this machine does not have");
+}
+
+/* Found before the run rather than after it (a soak that passed, then
+ * exit 5): opened for append, which neither truncates nor needs it to exist,
+ * and removed again when it did not exist, so a run that never writes it
+ * leaves nothing behind. */
+void cli_check_json(const struct soak_opts *o)
+{
+	if (!o->json)
+		return;
+	struct stat st;
+	bool existed = stat(o->json, &st) == 0;
+	FILE *f = fopen(o->json, "a");
+	if (!f)
+		bad("json", o->json, strerror(errno));
+	fclose(f);
+	if (!existed)
+		remove(o->json);
 }
 
 char **cli_argv_with(const struct soak_opts *o, const char *extra)
