@@ -5,6 +5,7 @@
  * ends 130 / 143, so an interrupted soak leaves nothing behind. Workers
  * ignore SIGINT: Ctrl-C reaches the whole process group, and participant 0
  * alone decides how the world ends. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,25 @@ static void describe_binding(rf_world *w, const struct soak_impl *im, struct soa
 		res->algorithm = rf_world_algorithm(w);
 }
 
+/* "operating-system call failed" alone does not say what to change; the
+ * library's log line above names the call, and the one resource a large P
+ * commonly exhausts (a descriptor per worker and more) is named here. */
+static void launch_failed(const struct soak_opts *o, int rc, int err)
+{
+	long limit = proc_fd_limit();
+	if (rc == RF_ESYS && (err == EMFILE || err == ENFILE)) {
+		char lim[64] = "";
+		if (limit > 0 && err == EMFILE)
+			snprintf(lim, sizeof lim, " (the limit is %ld, ulimit -n)", limit);
+		fprintf(stderr, "rf-soak: rf_launch: out of file descriptors%s: %s for P=%u; "
+			"raise the limit or lower --procs\n",
+			lim, err == EMFILE ? "this process ran out" : "the system ran out", o->procs);
+		return;
+	}
+	fprintf(stderr, "rf-soak: rf_launch: %s%s\n", rf_strerror(rc),
+		rc == RF_ESYS ? " (the library's line above names the call and its error)" : "");
+}
+
 int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 		       struct soak_result *res, uint32_t trial, int report_fd)
 {
@@ -143,9 +163,10 @@ int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 	lo.argv = argv;
 	rf_world *w;
 	int rc = rf_launch(&lo, &w);
+	int launch_errno = errno;
 	free(argv);
 	if (rc) {
-		fprintf(stderr, "rf-soak: rf_launch: %s\n", rf_strerror(rc));
+		launch_failed(o, rc, launch_errno);
 		int sig = interrupt_signal();
 		return sig ? 128 + sig : EXIT_ERROR;
 	}
