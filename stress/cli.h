@@ -21,6 +21,8 @@ enum {
 	EXIT_FAULTCHECK = 3,  /* a fault was not handled as the contract says */
 	EXIT_STALL = 4,       /* the watchdog fired: no round completed in time */
 	EXIT_ERROR = 5,       /* launch or another unexpected library error */
+	EXIT_UNREADABLE = 6,  /* the counts failed their check: the shared area was
+			       * overwritten, so the run cannot be judged */
 	EXIT_UNSUPPORTED = 77 /* this platform cannot inject the fault (Windows:
 			       * --kill-signal=TERM or INT); CTest: skipped */
 };
@@ -35,6 +37,8 @@ enum fault {
 	FAULT_DRAIN_CALLER, /* after each barrier every participant polls until it holds its
 			     * own markers: over a fence that does not drain, a fence that
 			     * drains only its caller, which only the causal check catches */
+	FAULT_SCRIBBLE, /* participant 0 writes random bytes over the whole user area
+			 * mid-run: the counts must fail their check, not print garbage */
 };
 
 #define MODE_ALL 3 /* --mode=all: rendezvous, delivery, processing round by round */

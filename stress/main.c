@@ -23,7 +23,7 @@
 /* The most telling ending wins when trials end differently. */
 static int worse(int a, int b)
 {
-	static const int rank[] = {EXIT_VIOLATION, EXIT_STALL, EXIT_FAULTCHECK, EXIT_USAGE,
+	static const int rank[] = {EXIT_UNREADABLE, EXIT_VIOLATION, EXIT_STALL, EXIT_FAULTCHECK, EXIT_USAGE,
 				   EXIT_ERROR, 143, 130, EXIT_PASS};
 	for (size_t i = 0; i < sizeof rank / sizeof rank[0]; i++)
 		if (a == rank[i] || b == rank[i])

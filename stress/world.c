@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "counts.h"
 #include "faults.h"
 #include "interrupt.h"
 #include "proc.h"
@@ -66,6 +67,7 @@ static void world_run_init(struct soak_run *r, const struct soak_opts *o,
 	r->peers.size = rf_world_size(w);
 	r->peers.run_name = run_name;
 	r->peers.w = w;
+	counts_begin(r->sh, r->peers.size, r->peers.rank);
 }
 
 int world_worker(const struct soak_opts *o, const struct soak_impl *im)
@@ -215,13 +217,22 @@ int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 	}
 	bool settled = settle_workers(w, pids, 2000000000);
 	struct soak_shared *sh = r.sh;
-	uint64_t violations = atomic_load(&sh->violations);
-	bool stalled = atomic_load(&sh->stalled) != 0;
+	/* Counted once every worker is done; a slot that fails its check means
+	 * the area was overwritten, and then nothing read from it is trusted. */
+	uint64_t n[COUNT_N];
+	bool readable = counts_sum(n);
+	uint64_t violations = n[COUNT_VIOLATIONS];
+	bool stalled = readable && atomic_load(&sh->stalled) != 0;
 	res->rounds += r.rounds_done;
-	res->rv_rounds += atomic_load(&sh->rv_rounds);
+	res->rv_rounds += n[COUNT_RV_ROUNDS];
 	res->violations += violations;
-	res->misses += atomic_load(&sh->misses);
+	res->misses += n[COUNT_MISSES];
 	res->stalls += stalled;
+	if (!readable) {
+		fprintf(stderr, "rf-soak: counts unreadable: the shared area was overwritten "
+			"(a participant's counts failed their check)\n");
+		res->counts_unreadable = true;
+	}
 	interrupt_set_world(NULL);
 	int crc = rf_world_close(w);
 
@@ -236,7 +247,7 @@ int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 		failures++;
 	}
 	bool killed_fault = o->fault == FAULT_KILL_WORKER;
-	if (o->fault == FAULT_STALL_READER && !stalled && !interrupt_signal()) {
+	if (o->fault == FAULT_STALL_READER && !stalled && readable && !interrupt_signal()) {
 		fprintf(stderr, "rf-soak: FAULT the reader stalled but the watchdog never fired\n");
 		failures++;
 	}
@@ -256,6 +267,8 @@ int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 		fprintf(stderr, "rf-soak: close: %s (a worker failed)\n", rf_strerror(crc));
 		error = true;
 	}
+	if (!readable)
+		return EXIT_UNREADABLE;
 	if (violations)
 		return EXIT_VIOLATION;
 	if (stalled)
