@@ -92,6 +92,24 @@ std::vector<std::string> Split(const std::string& s) {
   return out;
 }
 
+// Found here rather than by every row's rf_launch (RF_EINVAL, each row
+// failing): a PU list this machine lacks is a bad value, as rf-soak says.
+void CheckPlacement(const rfb::Options& o, const std::string& text) {
+  if (o.placement.policy == RF_PLACE_NONE) return;
+  rf_topology* topo = nullptr;
+  if (rf_topology_load(&topo) != 0) return;  // the rows report what fails
+  int rc = 0;
+  for (uint32_t P : o.procs) {
+    std::vector<rf_binding> b(P);
+    bool over = false;
+    rc = rf_placement_plan(topo, &o.placement, P, b.data(), &over);
+    if (rc == RF_EINVAL) break;
+  }
+  rf_topology_free(topo);
+  if (rc == RF_EINVAL)
+    Usage(("--rf_placement=" + text + ": a PU this machine does not have").c_str());
+}
+
 // Takes our --rf_* flags out of argv; fills rfb::g_opts.
 void ParseOwnFlags(int* argc, char** argv) {
   rfb::Options& o = rfb::g_opts;
@@ -144,6 +162,7 @@ void ParseOwnFlags(int* argc, char** argv) {
   if (o.procs.empty()) o.procs = DefaultProcs();
   if (rf_placement_parse(placement.c_str(), &o.placement) != 0)
     Usage("--rf_placement: compact, scatter, none or a PU list such as 0,2,4-7");
+  CheckPlacement(o, placement);
   char text[256];
   o.placement_text = rf_placement_format(&o.placement, text, sizeof text) == 0 ? text : placement;
   for (const std::string& name : Split(transports)) {

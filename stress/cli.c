@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -34,7 +35,8 @@ static const char usage[] =
 	"      --placement=P       compact | scatter | none | PU list like 0,2-3 (default compact)\n"
 	"      --watchdog=SECONDS  a period without a completed round is a stall (default 10)\n"
 	"      --fault=F           none | kill-worker | kill-coordinator | stall-reader |\n"
-	"                          slow-handler | corrupt | drain-caller (default none);\n"
+	"                          slow-handler | corrupt | drain-caller | scribble\n"
+	"                          (default none);\n"
 	"                          see below\n"
 	"      --trials=N          kill-worker, kill-coordinator: worlds to kill (default 5;\n"
 	"                          with --duration: as many as fit in it)\n"
@@ -61,8 +63,10 @@ static const char usage[] =
 	"corrupt a record once each (the oracle must report violations); drain-caller\n"
 	"(a test of the oracle) makes every participant poll after each barrier until it\n"
 	"holds its own markers, which turns a fence that does not drain (--impl=naive) into\n"
-	"one that drains only its caller: the causal check must report it. With the kill\n"
-	"faults each trial runs until its kill (--rounds is ignored).\n"
+	"one that drains only its caller: the causal check must report it. scribble (a\n"
+	"test of the summary) writes random bytes over the shared area mid-run: the run\n"
+	"must end 'counts unreadable' (exit 6), never print the garbage as counts. With\n"
+	"the kill faults each trial runs until its kill (--rounds is ignored).\n"
 	"\n"
 	"Under mpirun (mpirun -n P rf-soak --impl=mpi ...): the ranks are the participants\n"
 	"(--procs is ignored), on one machine or many; a driver must claim RF_DRIVER_HOSTS.\n"
@@ -72,6 +76,7 @@ static const char usage[] =
 	"Exit codes: 0 pass; 1 violation (the oracle failed); 2 bad usage; 3 a fault was\n"
 	"not handled as the contract says (late release, orphan, segment left, stall not\n"
 	"caught); 4 stall (the watchdog fired); 5 launch or other library error;\n"
+	"6 counts unreadable (the shared area was overwritten: the run cannot be judged);\n"
 	"77 this platform cannot inject the fault (Windows: --kill-signal=TERM or INT;\n"
 	"CTest: skipped);\n"
 	"130 / 143 interrupted by SIGINT / SIGTERM (after a clean shutdown).\n";
@@ -119,7 +124,8 @@ static int pick(const char *opt, const char *s, const char *const *names, int n)
 }
 
 static const char *const fault_names[] = {"none", "kill-worker", "kill-coordinator",
-					  "stall-reader", "slow-handler", "corrupt", "drain-caller"};
+					  "stall-reader", "slow-handler", "corrupt", "drain-caller",
+					  "scribble"};
 static const char *const mode_names[] = {"rendezvous", "delivery", "processing", "all"};
 
 const char *cli_fault_name(enum fault f)
@@ -228,7 +234,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 			o->placement_text = optarg;
 			break;
 		case 4: o->watchdog = parse_seconds("watchdog", optarg, 0.01); break;
-		case 5: o->fault = (enum fault)pick("fault", optarg, fault_names, 7); break;
+		case 5: o->fault = (enum fault)pick("fault", optarg, fault_names, 8); break;
 		case 6: o->trials = (uint32_t)parse_u64("trials", optarg, 1, 100000); break;
 		case 7: o->kill_signal = signos[pick("kill-signal", optarg, signals, 3)]; break;
 		case 8: o->release_bound = parse_seconds("release-bound", optarg, 0.001); break;
@@ -293,6 +299,24 @@ void cli_check_placement(const struct soak_opts *o)
 	free(b);
 	if (rc == RF_EINVAL)
 		bad("placement", o->placement_text, "a PU this machine does not have");
+}
+
+/* Found before the run rather than after it (a soak that passed, then
+ * exit 5): opened for append, which neither truncates nor needs it to exist,
+ * and removed again when it did not exist, so a run that never writes it
+ * leaves nothing behind. */
+void cli_check_json(const struct soak_opts *o)
+{
+	if (!o->json)
+		return;
+	struct stat st;
+	bool existed = stat(o->json, &st) == 0;
+	FILE *f = fopen(o->json, "a");
+	if (!f)
+		bad("json", o->json, strerror(errno));
+	fclose(f);
+	if (!existed)
+		remove(o->json);
 }
 
 char **cli_argv_with(const struct soak_opts *o, const char *extra)

@@ -21,6 +21,8 @@ enum {
 	EXIT_FAULTCHECK = 3,  /* a fault was not handled as the contract says */
 	EXIT_STALL = 4,       /* the watchdog fired: no round completed in time */
 	EXIT_ERROR = 5,       /* launch or another unexpected library error */
+	EXIT_UNREADABLE = 6,  /* the counts failed their check: the shared area was
+			       * overwritten, so the run cannot be judged */
 	EXIT_UNSUPPORTED = 77 /* this platform cannot inject the fault (Windows:
 			       * --kill-signal=TERM or INT); CTest: skipped */
 };
@@ -35,6 +37,8 @@ enum fault {
 	FAULT_DRAIN_CALLER, /* after each barrier every participant polls until it holds its
 			     * own markers: over a fence that does not drain, a fence that
 			     * drains only its caller, which only the causal check catches */
+	FAULT_SCRIBBLE, /* participant 0 writes random bytes over the whole user area
+			 * mid-run: the counts must fail their check, not print garbage */
 };
 
 #define MODE_ALL 3 /* --mode=all: rendezvous, delivery, processing round by round */
@@ -75,6 +79,9 @@ struct soak_opts {
 void cli_parse(int argc, char **argv, struct soak_opts *o);
 /* Exits EXIT_USAGE when --placement names a PU this machine does not have. */
 void cli_check_placement(const struct soak_opts *o);
+/* Exits EXIT_USAGE when --json names a file that cannot be written; leaves
+ * the file system as it found it. */
+void cli_check_json(const struct soak_opts *o);
 /* Our own arguments plus `extra`, NULL-terminated: the command line of a
  * process that replays this run. Free the array only; NULL when out of memory. */
 char **cli_argv_with(const struct soak_opts *o, const char *extra);

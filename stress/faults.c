@@ -1,4 +1,4 @@
-/* Fault injection inside one world (issue 5): who, when and how, all from
+/* Fault injection inside one world (issues 5, 14.4): who, when and how, all from
  * the seed so that every participant agrees without talking and a failure
  * can be replayed.
  *
@@ -9,7 +9,9 @@
  *                     longer than the watchdog: the watchdog must fire.
  *   slow-handler      a random reader's handler sleeps now and then.
  *   corrupt           a random sender breaks exactly-once, order and the
- *                     checksum once each (traffic.c): the oracle must see it. */
+ *                     checksum once each (traffic.c): the oracle must see it.
+ *   scribble          participant 0 writes random bytes over the whole shared
+ *                     area mid-round: the counts must fail their check. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,7 @@
 #include "faults.h"
 #include "rf_os.h"
 
-static bool killed, stalled_once;
+static bool killed, stalled_once, scribbled;
 static uint64_t slow_rng;
 
 void faults_plan(struct soak_run *r)
@@ -29,12 +31,33 @@ void faults_plan(struct soak_run *r)
 	r->fault_at = (uint32_t)(rf_os_splitmix64(&rng) % (r->o->max_records + 1));
 	if (r->o->fault == FAULT_SLOW_HANDLER)
 		r->victim = (uint32_t)(rf_os_splitmix64(&rng) % r->P); /* any reader, 0 too */
-	killed = stalled_once = false;
+	killed = stalled_once = scribbled = false;
 	slow_rng = rng;
+}
+
+/* scribble: what a stray peer does to the area every participant trusts. */
+static void scribble(struct soak_run *r)
+{
+	uint64_t rng = r->o->seed ^ 0x5C81BB1E5C81BB1Eull;
+	uint8_t *b = (uint8_t *)r->sh;
+	size_t n = shared_bytes(r->P);
+	for (size_t i = 0; i + 8 <= n; i += 8) {
+		uint64_t x = rf_os_splitmix64(&rng);
+		memcpy(b + i, &x, 8);
+	}
+	fprintf(stderr, "rf-soak: scribble: %zu random bytes over the shared area in round %llu\n", n,
+		(unsigned long long)r->round);
 }
 
 void faults_maybe_kill(struct soak_run *r, uint32_t sent_so_far)
 {
+	if (r->o->fault == FAULT_SCRIBBLE) {
+		if (r->me == 0 && !scribbled && r->round == r->fault_round && sent_so_far >= r->fault_at) {
+			scribbled = true;
+			scribble(r);
+		}
+		return;
+	}
 	/* Under mpirun (no launched world) the victim kills itself: there is
 	 * no participant 0 that owns the others' lives. */
 	uint32_t killer = r->w ? 0 : r->victim;

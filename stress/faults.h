@@ -13,7 +13,8 @@
 void faults_plan(struct soak_run *r);
 /* kill-worker: participant 0 kills the victim once it has sent this
  * round's planned number of records (UINT32_MAX: after all of them); under
- * mpirun the victim raises SIGKILL in itself at its own count. */
+ * mpirun the victim raises SIGKILL in itself at its own count. scribble:
+ * participant 0 overwrites the shared area at that point instead. */
 void faults_maybe_kill(struct soak_run *r, uint32_t sent_so_far);
 /* In the victim's handler: stall-reader and slow-handler sleep here. */
 void faults_in_handler(struct soak_run *r);

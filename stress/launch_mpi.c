@@ -214,6 +214,7 @@ int launch_mpi_run(const struct soak_opts *given, const struct soak_impl *im)
 	r.sh = sh;
 	r.peers.rank = me;
 	r.peers.size = P;
+	counts_begin(sh, P, me);
 	r.peers.run_name = run_name;
 	r.peers.rendezvous = rendezvous;
 	r.go_on = go_on;
@@ -227,18 +228,21 @@ int launch_mpi_run(const struct soak_opts *given, const struct soak_impl *im)
 
 	/* the counts, judged by rank 0 */
 	uint64_t ended = rc && !(rc == RF_EINVAL && open_failed) ? 1 : 0;
-	uint64_t mine[4] = {sh ? atomic_load(&sh->violations) : 0, sh ? (atomic_load(&sh->stalled) != 0) : 0,
-			    ended, open_failed && rc == RF_EINVAL};
-	uint64_t sum[4] = {0};
+	uint64_t counts[COUNT_N];
+	bool readable = counts_sum(counts); /* our own slot, checked */
+	uint64_t mine[5] = {counts[COUNT_VIOLATIONS], sh ? (atomic_load(&sh->stalled) != 0) : 0,
+			    ended, open_failed && rc == RF_EINVAL, !readable};
+	uint64_t sum[5] = {0};
 	MPI_Request fr;
-	MPI_Ireduce(mine, sum, 4, MPI_UINT64_T, MPI_SUM, 0, comm, &fr);
+	MPI_Ireduce(mine, sum, 5, MPI_UINT64_T, MPI_SUM, 0, comm, &fr);
 	wait_or_abort(&fr, "the final counts");
 	if (sh)
 		run.misses += misses_at_root(&r, run.next_base, r.round + 1);
 	int code = EXIT_PASS;
 	if (me == 0) {
 		res.rounds = r.rounds_done;
-		res.rv_rounds = sh ? atomic_load(&sh->rv_rounds) : 0;
+		res.rv_rounds = counts[COUNT_RV_ROUNDS];
+		res.counts_unreadable = sum[4] != 0;
 		res.violations = sum[0];
 		res.misses = run.misses;
 		res.stalls = sum[1];
@@ -250,7 +254,8 @@ int launch_mpi_run(const struct soak_opts *given, const struct soak_impl *im)
 		if (sum[3])
 			fprintf(stderr, "rf-soak: %s refused to open with --impl-params='%s' (bad or unknown params)\n",
 				im->drv->name, o.impl_params);
-		code = res.violations ? EXIT_VIOLATION
+		code = sum[4]         ? EXIT_UNREADABLE
+		       : res.violations ? EXIT_VIOLATION
 		       : res.stalls   ? EXIT_STALL
 		       : sum[3]       ? EXIT_USAGE
 		       : sum[2]       ? EXIT_ERROR

@@ -23,7 +23,7 @@
 /* The most telling ending wins when trials end differently. */
 static int worse(int a, int b)
 {
-	static const int rank[] = {EXIT_VIOLATION, EXIT_STALL, EXIT_FAULTCHECK, EXIT_USAGE,
+	static const int rank[] = {EXIT_UNREADABLE, EXIT_VIOLATION, EXIT_STALL, EXIT_FAULTCHECK, EXIT_USAGE,
 				   EXIT_ERROR, 143, 130, EXIT_PASS};
 	for (size_t i = 0; i < sizeof rank / sizeof rank[0]; i++)
 		if (a == rank[i] || b == rank[i])
@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	if (o.victim_trial)
 		return supervisor_victim(&o, &im, o.victim_trial, proc_victim_fd(o.victim_channel));
 	cli_check_placement(&o);
+	cli_check_json(&o);
 	printf("rf-soak: seed %llu (replay with --seed=%llu)\n", (unsigned long long)o.seed,
 	       (unsigned long long)o.seed);
 	if (o.fault == FAULT_KILL_COORDINATOR)

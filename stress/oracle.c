@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counts.h"
 #include "faults.h"
 #include "oracle.h"
 #include "record.h"
@@ -171,7 +172,7 @@ void oracle_print_rows(struct soak_run *r, const char *why)
 __attribute__((format(printf, 4, 5)))
 static void violation_in(struct soak_run *r, uint32_t *budget, bool snapshot, const char *fmt, ...)
 {
-	atomic_fetch_add(&r->sh->violations, 1);
+	counts_add(COUNT_VIOLATIONS);
 	if ((*budget)++ >= MAX_MESSAGES)
 		return;
 	char msg[256];
@@ -315,7 +316,7 @@ void oracle_after_call(struct soak_run *r)
 					 (unsigned long long)c, r->me);
 		else if (impl_round_mode(r->im, s1) == RF_RENDEZVOUS && marker_missing(r, s1, &who) &&
 			 atomic_exchange(&r->sh->miss_flag[s1 % MISS_SLOTS], 1) == 0)
-			atomic_fetch_add(&r->sh->misses, 1);
+			counts_add(COUNT_MISSES);
 	}
 	if (x->rows_due) {
 		x->rows_due = false;
@@ -377,7 +378,7 @@ void oracle_after_round(struct soak_run *r, enum rf_mode mode)
 	 * observation, counted once per round by whoever sees it first. */
 	if ((missing || behind) && mode == RF_RENDEZVOUS &&
 	    atomic_exchange(&r->sh->miss_flag[r->round % MISS_SLOTS], 1) == 0)
-		atomic_fetch_add(&r->sh->misses, 1);
+		counts_add(COUNT_MISSES);
 	if (mode != RF_PROCESSING_FENCE || !r->w)
 		return;
 	/* relaxed: the barrier orders every report and handler effect before us */

@@ -19,6 +19,9 @@ void proc_catch_interrupts(void (*fn)(int));
 void proc_ignore_interrupts(void);
 /* Peak resident set of this process and (POSIX) its largest reaped child. */
 long proc_peak_rss_kb(void);
+/* The most files this process may hold open (POSIX: the soft RLIMIT_NOFILE,
+ * `ulimit -n`); -1 where no such limit applies (Windows: handles). */
+long proc_fd_limit(void);
 /* Windows: whether segment `name` still opens, i.e. a process still holds
  * it (a name dies with its last holder, so rf_os_segments_each lists
  * none). POSIX: false, a name that outlived its world is in that list. */

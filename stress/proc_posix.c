@@ -36,6 +36,14 @@ long proc_peak_rss_kb(void)
 	return self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
 }
 
+long proc_fd_limit(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY)
+		return -1;
+	return (long)r.rlim_cur;
+}
+
 bool proc_segment_held(const char *name)
 {
 	(void)name;

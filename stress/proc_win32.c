@@ -52,6 +52,11 @@ long proc_peak_rss_kb(void)
 	return (long)(pmc.PeakWorkingSetSize / 1024);
 }
 
+long proc_fd_limit(void)
+{
+	return -1; /* handles, not descriptors: no `ulimit -n` to run out of */
+}
+
 /* A name lives while any process holds the mapping; when all are gone it
  * cannot be opened, so "still opens" is a segment that outlived its world. */
 bool proc_segment_held(const char *name)

@@ -22,7 +22,7 @@ void report_set_impl(struct soak_result *res, const struct soak_impl *im)
 }
 
 void report_progress(const struct soak_opts *o, const struct soak_impl *im,
-		     struct soak_shared *sh, uint64_t rounds_done, int64_t start_ns, bool final)
+		     uint64_t rounds_done, int64_t start_ns, bool final)
 {
 	static int64_t last, last_start;
 	static int tty = -1;
@@ -45,11 +45,15 @@ void report_progress(const struct soak_opts *o, const struct soak_impl *im,
 	}
 	if (rem < 0)
 		rem = 0;
-	fprintf(stderr, "%s%s %s: rounds %llu  %.0f rounds/s  violations %llu  unfenced misses %llu  elapsed %.1f s  remaining %.1f s%s",
+	uint64_t n[COUNT_N];
+	char viol[24] = "?", miss[24] = "?";
+	if (counts_sum(n)) {
+		snprintf(viol, sizeof viol, "%llu", (unsigned long long)n[COUNT_VIOLATIONS]);
+		snprintf(miss, sizeof miss, "%llu", (unsigned long long)n[COUNT_MISSES]);
+	}
+	fprintf(stderr, "%s%s %s: rounds %llu  %.0f rounds/s  violations %s  unfenced misses %s  elapsed %.1f s  remaining %.1f s%s",
 		tty ? "\r" : "rf-soak: ", im->drv->name, im->drv->version, (unsigned long long)rounds_done, rate,
-		(unsigned long long)atomic_load(&sh->violations),
-		(unsigned long long)atomic_load(&sh->misses), el, rem,
-		tty ? (final ? "   \n" : "   ") : "\n");
+		viol, miss, el, rem, tty ? (final ? "   \n" : "   ") : "\n");
 }
 
 void report_add_latency(struct soak_result *res, double ms)
@@ -88,6 +92,7 @@ static const char *verdict(int code)
 	case EXIT_FAULTCHECK: return "FAIL: fault not handled as required";
 	case EXIT_STALL: return "FAIL: stall (watchdog fired)";
 	case EXIT_ERROR: return "FAIL: error";
+	case EXIT_UNREADABLE: return "FAIL: counts unreadable (the shared area was overwritten)";
 	case EXIT_USAGE: return "FAIL: bad usage (the driver refused its params)";
 	case 128 + SIGINT: return "interrupted by SIGINT";
 	case 128 + SIGTERM: return "interrupted by SIGTERM";
@@ -143,7 +148,13 @@ static void summary(const struct soak_opts *o, struct soak_result *res)
 	       res->impl->drv->version, res->impl->params, res->impl_describe[0] ? ": " : "",
 	       res->impl_describe);
 	/* kill-coordinator: the rounds ran in participants that were killed */
-	if (o->fault != FAULT_KILL_COORDINATOR) {
+	if (res->counts_unreadable) /* no number read from the overwritten area */
+		printf("rf-soak: counts unreadable: the shared area was overwritten\n");
+	if (o->fault != FAULT_KILL_COORDINATOR && res->counts_unreadable) {
+		printf("rf-soak: %llu rounds in %.1f s (%.0f/s), violations unreadable, stalls unreadable\n",
+		       (unsigned long long)res->rounds, res->elapsed_s,
+		       res->elapsed_s > 0 ? (double)res->rounds / res->elapsed_s : 0);
+	} else if (o->fault != FAULT_KILL_COORDINATOR) {
 		printf("rf-soak: %llu rounds in %.1f s (%.0f/s), violations %llu, stalls %llu\n",
 		       (unsigned long long)res->rounds, res->elapsed_s,
 		       res->elapsed_s > 0 ? (double)res->rounds / res->elapsed_s : 0,
@@ -205,6 +216,7 @@ static int write_json(const struct soak_opts *o, const struct soak_result *res)
 		(unsigned long long)res->trials, (unsigned long long)res->trials_failed, res->nlat,
 		res->nlat ? res->lat_ms[res->nlat - 1] : 0.0, percentile(res, 0.99),
 		percentile(res, 0.5));
+	fprintf(f, "  \"counts_unreadable\": %s,\n", res->counts_unreadable ? "true" : "false");
 	fprintf(f, "  \"peak_rss_kb\": %ld,\n  \"exit_code\": %d\n}\n", res->peak_rss_kb,
 		res->exit_code);
 	return fclose(f) == 0 ? 0 : -1;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "counts.h"
 #include "impl.h"
 #include "shared.h"
 
@@ -21,6 +22,9 @@ struct soak_result {
 	int exit_code;
 	char binding[512];
 	bool oversubscribed;
+	bool counts_unreadable;      /* a world's counts failed their check: the
+				      * counts above lack that world's, and the
+				      * summary prints none */
 	enum rf_algorithm algorithm; /* the one the worlds ran; AUTO until one started */
 	const struct soak_impl *impl;
 	char impl_describe[256];     /* the driver's describe() of participant 0's open */
@@ -30,9 +34,10 @@ struct soak_result {
 void report_set_impl(struct soak_result *res, const struct soak_impl *im);
 
 /* Participant 0, after each round and at the end of a world started at
- * start_ns: a progress line on stderr, at most once per period. */
+ * start_ns: a progress line on stderr, at most once per period; counts that
+ * fail their check (counts.c) show as '?'. */
 void report_progress(const struct soak_opts *o, const struct soak_impl *im,
-		     struct soak_shared *sh, uint64_t rounds_done, int64_t start_ns, bool final);
+		     uint64_t rounds_done, int64_t start_ns, bool final);
 /* Adds one release latency (dropped only when out of memory). */
 void report_add_latency(struct soak_result *res, double ms);
 /* Prints the summary, writes --json and frees res->lat_ms; returns the

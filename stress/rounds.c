@@ -7,6 +7,7 @@
  * aborts the world and releases everyone else. */
 #include <stdio.h>
 
+#include "counts.h"
 #include "faults.h"
 #include "oracle.h"
 #include "report.h"
@@ -101,12 +102,12 @@ int rounds_run(struct soak_run *r)
 		r->last_done_ns = rf_os_now_ns();
 		r->rounds_done++;
 		if (mode == RF_RENDEZVOUS && atomic_exchange(&r->sh->rv_flag[round % MISS_SLOTS], 1) == 0)
-			atomic_fetch_add(&r->sh->rv_rounds, 1);
+			counts_add(COUNT_RV_ROUNDS);
 		oracle_after_round(r, mode);
 		if (r->go_on && round % SOAK_SYNC_ROUNDS == 0 && !r->go_on(r))
 			atomic_store(&r->sh->stop_round, round);
 		if (r->me == 0)
-			report_progress(o, r->im, r->sh, r->rounds_done, start, false);
+			report_progress(o, r->im, r->rounds_done, start, false);
 	}
 	if (r->rc == RF_ETIMEDOUT) {
 		/* A send that timed out does not abort the world by itself. */
@@ -121,7 +122,7 @@ int rounds_run(struct soak_run *r)
 	}
 	faults_report_release(r);
 	if (r->me == 0)
-		report_progress(o, r->im, r->sh, r->rounds_done, start, true);
+		report_progress(o, r->im, r->rounds_done, start, true);
 	int crc = impl_close(r->im, &r->peers, r->c, r->rc, run_left_ns(rf_os_now_ns() + watchdog));
 	r->c = NULL;
 	if (crc && !r->rc && !r->im->reference)

@@ -5,11 +5,13 @@
  * ends 130 / 143, so an interrupted soak leaves nothing behind. Workers
  * ignore SIGINT: Ctrl-C reaches the whole process group, and participant 0
  * alone decides how the world ends. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "counts.h"
 #include "faults.h"
 #include "interrupt.h"
 #include "proc.h"
@@ -65,6 +67,7 @@ static void world_run_init(struct soak_run *r, const struct soak_opts *o,
 	r->peers.size = rf_world_size(w);
 	r->peers.run_name = run_name;
 	r->peers.w = w;
+	counts_begin(r->sh, r->peers.size, r->peers.rank);
 }
 
 int world_worker(const struct soak_opts *o, const struct soak_impl *im)
@@ -133,6 +136,25 @@ static void describe_binding(rf_world *w, const struct soak_impl *im, struct soa
 		res->algorithm = rf_world_algorithm(w);
 }
 
+/* "operating-system call failed" alone does not say what to change; the
+ * library's log line above names the call, and the one resource a large P
+ * commonly exhausts (a descriptor per worker and more) is named here. */
+static void launch_failed(const struct soak_opts *o, int rc, int err)
+{
+	long limit = proc_fd_limit();
+	if (rc == RF_ESYS && (err == EMFILE || err == ENFILE)) {
+		char lim[64] = "";
+		if (limit > 0 && err == EMFILE)
+			snprintf(lim, sizeof lim, " (the limit is %ld, ulimit -n)", limit);
+		fprintf(stderr, "rf-soak: rf_launch: out of file descriptors%s: %s for P=%u; "
+			"raise the limit or lower --procs\n",
+			lim, err == EMFILE ? "this process ran out" : "the system ran out", o->procs);
+		return;
+	}
+	fprintf(stderr, "rf-soak: rf_launch: %s%s\n", rf_strerror(rc),
+		rc == RF_ESYS ? " (the library's line above names the call and its error)" : "");
+}
+
 int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 		       struct soak_result *res, uint32_t trial, int report_fd)
 {
@@ -143,9 +165,10 @@ int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 	lo.argv = argv;
 	rf_world *w;
 	int rc = rf_launch(&lo, &w);
+	int launch_errno = errno;
 	free(argv);
 	if (rc) {
-		fprintf(stderr, "rf-soak: rf_launch: %s\n", rf_strerror(rc));
+		launch_failed(o, rc, launch_errno);
 		int sig = interrupt_signal();
 		return sig ? 128 + sig : EXIT_ERROR;
 	}
@@ -194,13 +217,22 @@ int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 	}
 	bool settled = settle_workers(w, pids, 2000000000);
 	struct soak_shared *sh = r.sh;
-	uint64_t violations = atomic_load(&sh->violations);
-	bool stalled = atomic_load(&sh->stalled) != 0;
+	/* Counted once every worker is done; a slot that fails its check means
+	 * the area was overwritten, and then nothing read from it is trusted. */
+	uint64_t n[COUNT_N];
+	bool readable = counts_sum(n);
+	uint64_t violations = n[COUNT_VIOLATIONS];
+	bool stalled = readable && atomic_load(&sh->stalled) != 0;
 	res->rounds += r.rounds_done;
-	res->rv_rounds += atomic_load(&sh->rv_rounds);
+	res->rv_rounds += n[COUNT_RV_ROUNDS];
 	res->violations += violations;
-	res->misses += atomic_load(&sh->misses);
+	res->misses += n[COUNT_MISSES];
 	res->stalls += stalled;
+	if (!readable) {
+		fprintf(stderr, "rf-soak: counts unreadable: the shared area was overwritten "
+			"(a participant's counts failed their check)\n");
+		res->counts_unreadable = true;
+	}
 	interrupt_set_world(NULL);
 	int crc = rf_world_close(w);
 
@@ -215,7 +247,7 @@ int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 		failures++;
 	}
 	bool killed_fault = o->fault == FAULT_KILL_WORKER;
-	if (o->fault == FAULT_STALL_READER && !stalled && !interrupt_signal()) {
+	if (o->fault == FAULT_STALL_READER && !stalled && readable && !interrupt_signal()) {
 		fprintf(stderr, "rf-soak: FAULT the reader stalled but the watchdog never fired\n");
 		failures++;
 	}
@@ -235,6 +267,8 @@ int world_participant0(const struct soak_opts *o, const struct soak_impl *im,
 		fprintf(stderr, "rf-soak: close: %s (a worker failed)\n", rf_strerror(crc));
 		error = true;
 	}
+	if (!readable)
+		return EXIT_UNREADABLE;
 	if (violations)
 		return EXIT_VIOLATION;
 	if (stalled)

@@ -124,7 +124,25 @@ static void world_free(struct rf_world *w)
 
 struct sweep_ctx {
 	int removed;
+	bool all_users;
 };
+
+/* A ringfence header, or one its creator died writing: the segment is
+ * zero-filled when sized and the magic is stored last, so a creator killed
+ * early leaves no bytes, all zeros, or a header still without its magic.
+ * Anything else under our prefix is someone else's file. */
+static bool ours_by_header(const struct rf_seg_header *h, const struct rf_os_segment_info *in)
+{
+	static const struct rf_seg_header zero;
+	if (in->bytes == 0)
+		return true;
+	if (in->head < sizeof *h)
+		return false;
+	if (h->magic == RF_MAGIC)
+		return true;
+	return h->magic == 0 && ((h->abi == RF_ABI_VERSION && h->header_bytes == sizeof *h) ||
+				 memcmp(h, &zero, sizeof zero) == 0);
+}
 
 static void sweep_one(const char *name, void *arg)
 {
@@ -133,16 +151,40 @@ static void sweep_one(const char *name, void *arg)
 	long pid = rf_os_segment_creator(name);
 	if (pid <= 0 || rf_os_pid_alive(pid))
 		return;
+	/* A name is no proof: root may unlink any user's file, and anyone may
+	 * create a file under our prefix. Only the caller's own segments (all
+	 * users' only when asked) with a ringfence header are removed. */
+	struct rf_seg_header h;
+	struct rf_os_segment_info in;
+	if (rf_os_segment_peek(name, &h, sizeof h, &in) != 0)
+		return;
+	if ((!c->all_users && in.owner != rf_os_uid()) || !ours_by_header(&h, &in)) {
+		rf_log(RF_LOG_DEBUG, "left %s: %s", name,
+		       ours_by_header(&h, &in) ? "another user's segment" : "not a ringfence segment");
+		return;
+	}
 	if (rf_os_shm_unlink(name) == 0) {
 		rf_log(RF_LOG_INFO, "swept %s (creator %ld is gone)", name, pid);
 		c->removed++;
 	}
 }
 
+static int sweep(bool all_users)
+{
+	struct sweep_ctx c = {0, all_users};
+	return rf_os_segments_each(sweep_one, &c) < 0 ? RF_ESYS : c.removed;
+}
+
 int rf_sweep(void)
 {
-	struct sweep_ctx c = {0};
-	return rf_os_segments_each(sweep_one, &c) < 0 ? RF_ESYS : c.removed;
+	return sweep(false);
+}
+
+int rf_sweep_all_users(void)
+{
+	if (rf_os_uid() != 0)
+		return RF_EINVAL; /* only root may remove another user's segment */
+	return sweep(true);
 }
 
 int rf_world_create(const char *name, const struct rf_world_params *params, rf_world **out)

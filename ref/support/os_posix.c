@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -120,6 +121,36 @@ int rf_os_segments_each(void (*visit)(const char *name, void *ctx), void *ctx)
 int rf_os_segment_remove(const char *name)
 {
 	return shm_unlink(name);
+}
+
+int rf_os_segment_peek(const char *name, void *buf, size_t len, struct rf_os_segment_info *info)
+{
+	/* O_NONBLOCK: a FIFO planted under our prefix must not hang the sweep */
+	int fd = shm_open(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	int rc = -1;
+	if (fstat(fd, &st) == 0) {
+		ssize_t n = S_ISREG(st.st_mode) ? pread(fd, buf, len, 0) : -1;
+		if (!S_ISREG(st.st_mode))
+			errno = EINVAL; /* not a segment: a directory, a device, a FIFO */
+		if (n >= 0) {
+			info->owner = (long)st.st_uid;
+			info->bytes = (uint64_t)st.st_size;
+			info->head = (size_t)n;
+			rc = 0;
+		}
+	}
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+long rf_os_uid(void)
+{
+	return (long)geteuid();
 }
 
 /* --- starting a process ---------------------------------------------------------- */

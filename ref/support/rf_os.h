@@ -84,6 +84,18 @@ int rf_os_segments_each(void (*visit)(const char *name, void *ctx), void *ctx);
 long rf_os_segment_creator(const char *name);
 /* Removes a segment name; 0, or -1 (errno set on POSIX). */
 int rf_os_segment_remove(const char *name);
+/* A listed segment as the sweep judges it, read without mapping it. */
+struct rf_os_segment_info {
+	long owner;     /* the uid that owns it */
+	uint64_t bytes; /* its size */
+	size_t head;    /* bytes of its start read into the caller's buffer */
+};
+/* Reads up to len bytes of segment name's start into buf, with its owner
+ * and size, never following a link; 0, or -1 (errno set). Windows lists no
+ * segments, so there it is always -1. */
+int rf_os_segment_peek(const char *name, void *buf, size_t len, struct rf_os_segment_info *info);
+/* This process's effective uid (0: root); -1 where there are none (Windows). */
+long rf_os_uid(void);
 
 /* --- starting a process ---------------------------------------------------------------- */
 

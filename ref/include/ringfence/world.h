@@ -130,8 +130,12 @@ enum rf_algorithm rf_world_algorithm(const rf_world *w);
 /* True when two participants were placed on the same PU. */
 bool rf_world_oversubscribed(const rf_world *w);
 
-/* Removes segments whose creator no longer runs; returns how many (>= 0). */
+/* Removes the caller's own segments (owned by its uid, with a ringfence
+ * header) whose creator no longer runs; returns how many (>= 0). */
 int rf_sweep(void);
+/* As rf_sweep, but every user's segments: root only (RF_EINVAL otherwise),
+ * and still only those with a ringfence header. */
+int rf_sweep_all_users(void);
 
 #ifdef __cplusplus
 }
