@@ -87,11 +87,32 @@ static bool has_progress(const struct soak_run *r)
 	return (r->drv->caps & RF_DRIVER_PROGRESS) && r->drv->progress;
 }
 
-/* The driver's progress now into rx; false when it has none to give. */
+/* After a barrier of the reference timed out: the progress it kept at that
+ * moment (rf_snapshot_at_timeout), before the abort released everyone and
+ * they started to leave; false for any other ending or driver. */
+static bool timeout_progress(struct soak_run *r)
+{
+	struct rf_snapshot *s;
+	if (r->rc != RF_ETIMEDOUT || !r->im->reference || !r->w ||
+	    rf_snapshot_at_timeout(r->w, &s) != 0)
+		return false;
+	bool fits = s->nprocs == r->P;
+	if (fits) {
+		memcpy(r->rx->leading, s->leading, r->P * sizeof *s->leading);
+		memcpy(r->rx->received, s->received, (size_t)r->P * r->P * sizeof *s->received);
+		memcpy(r->rx->processed, s->processed, (size_t)r->P * r->P * sizeof *s->processed);
+	}
+	rf_snapshot_free(s);
+	return fits;
+}
+
+/* The driver's progress into rx (for a stall, as it was when the timeout
+ * fired, where the driver kept it); false when it has none to give. */
 static bool take_progress(struct soak_run *r)
 {
 	return has_progress(r) &&
-	       r->drv->progress(r->c, r->rx->leading, r->rx->received, r->rx->processed) == 0;
+	       (timeout_progress(r) ||
+		r->drv->progress(r->c, r->rx->leading, r->rx->received, r->rx->processed) == 0);
 }
 
 /* Rows are gathered and written at once: participants print them at the

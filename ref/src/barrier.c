@@ -118,8 +118,16 @@ int rf_barrier(rf_world *w, enum rf_mode mode, int64_t timeout_ns)
 	}
 	/* Our arrival is counted but the round cannot finish without us: release
 	 * everyone rather than leave them waiting for a round that is gone. */
-	if (rc == RF_ETIMEDOUT || rc == RF_ECORRUPT)
+	if (rc == RF_ETIMEDOUT || rc == RF_ECORRUPT) {
+		/* the state that caused the timeout, before the abort releases
+		 * everyone and they start to leave (rf_snapshot_at_timeout) */
+		if (rc == RF_ETIMEDOUT) {
+			rf_snapshot_free(w->timeout_snapshot);
+			w->timeout_snapshot = NULL;
+			rf_snapshot_take(w, &w->timeout_snapshot); /* none if out of memory */
+		}
 		rf_world_abort(w, RF_EABORTED);
+	}
 	return rc;
 }
 

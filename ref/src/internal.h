@@ -187,6 +187,7 @@ struct rf_world {
 	void *handler_ctx;
 	int in_handler;
 	struct rf_ring_hooks hooks;
+	struct rf_snapshot *timeout_snapshot; /* taken when a barrier timed out */
 
 	/* Writer side: own leading position and the lowest position any reader
 	 * still needs (cached; refreshed only when the ring looks full). */

@@ -1,5 +1,6 @@
 /* Snapshots and stall rows (SPEC §4). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -52,6 +53,34 @@ int rf_snapshot_take(const rf_world *w, struct rf_snapshot **out)
 			s->received[i] = atomic_load_explicit(&pr->received, memory_order_acquire);
 		}
 	}
+	*out = s;
+	return 0;
+}
+
+int rf_snapshot_at_timeout(const rf_world *w, struct rf_snapshot **out)
+{
+	if (!w || !out)
+		return RF_EINVAL;
+	const struct rf_snapshot *t = w->timeout_snapshot;
+	if (!t)
+		return RF_ENOENT;
+	uint32_t P = t->nprocs;
+	struct rf_snapshot *s = calloc(1, sizeof *s);
+	if (!s)
+		return RF_ENOMEM;
+	*s = *t;
+	s->leading = malloc(P * sizeof *s->leading);
+	s->received = malloc((size_t)P * P * sizeof *s->received);
+	s->processed = malloc((size_t)P * P * sizeof *s->processed);
+	s->part = malloc(P * sizeof *s->part);
+	if (!s->leading || !s->received || !s->processed || !s->part) {
+		rf_snapshot_free(s);
+		return RF_ENOMEM;
+	}
+	memcpy(s->leading, t->leading, P * sizeof *s->leading);
+	memcpy(s->received, t->received, (size_t)P * P * sizeof *s->received);
+	memcpy(s->processed, t->processed, (size_t)P * P * sizeof *s->processed);
+	memcpy(s->part, t->part, P * sizeof *s->part);
 	*out = s;
 	return 0;
 }

@@ -119,6 +119,7 @@ static void world_free(struct rf_world *w)
 	rf_barrier_fini(w);
 	free(w->rx);
 	free(w->scratch);
+	rf_snapshot_free(w->timeout_snapshot);
 	free(w);
 }
 

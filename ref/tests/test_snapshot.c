@@ -11,6 +11,11 @@
  *           in a delivery fence until its timeout. Its snapshot then has
  *           E_0 above reader 1's received, and the printed stall rows mark
  *           that pair "not received" with both numbers on the row.
+ *   timeout P=3, participant 2 stays out of the round; participant 1 waits in
+ *           it; participant 0's barrier times out, which aborts the world,
+ *           and participant 1 leaves. rf_snapshot_at_timeout still shows the
+ *           moment of the timeout (1 arrived and running, 2 not arrived),
+ *           where a snapshot taken now shows 1 detached.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -114,6 +119,47 @@ static void run_stall(rf_world *w)
 	atomic_store(done, 1);
 }
 
+static void run_timeout(rf_world *w)
+{
+	_Atomic uint32_t *done = rf_world_user(w, NULL);
+	uint32_t me = rf_world_rank(w);
+	struct rf_snapshot *s;
+	if (me == 2) {
+		int64_t end = rf_os_now_ns() + 20 * TU_SECOND;
+		while (!atomic_load(done) && rf_os_now_ns() < end)
+			rf_os_sleep_ns(TU_MS);
+		CHECK(atomic_load(done), "participant 0 never finished");
+		return;
+	}
+	if (me == 1) {
+		CHECK_RC(rf_barrier(w, RF_RENDEZVOUS, 20 * TU_SECOND), RF_EABORTED);
+		CHECK_RC(rf_snapshot_at_timeout(w, &s), RF_ENOENT); /* ours did not time out */
+		return;
+	}
+	CHECK_RC(rf_snapshot_at_timeout(w, &s), RF_ENOENT);
+	rf_os_sleep_ns(100 * TU_MS); /* participant 1 is in the round by then, mostly */
+	CHECK_RC(rf_barrier(w, RF_RENDEZVOUS, 300 * TU_MS), RF_ETIMEDOUT);
+	/* wait until participant 1 has left: what the snapshot must not show */
+	int64_t end = rf_os_now_ns() + 10 * TU_SECOND;
+	for (;;) {
+		CHECK_OK(rf_snapshot_take(w, &s));
+		bool left = s->part[1].state == RF_PART_DETACHED;
+		rf_snapshot_free(s);
+		if (left)
+			break;
+		CHECK(rf_os_now_ns() < end, "participant 1 never left after the abort");
+		rf_os_sleep_ns(TU_MS);
+	}
+	CHECK_OK(rf_snapshot_at_timeout(w, &s));
+	CHECK(s->part[1].state == RF_PART_RUNNING && s->part[1].arrived && s->part[0].arrived &&
+		      !s->part[2].arrived,
+	      "the timeout's snapshot: participant 1 state %u arrived %d, 0 arrived %d, 2 arrived %d",
+	      s->part[1].state, s->part[1].arrived, s->part[0].arrived, s->part[2].arrived);
+	CHECK(s->aborted == 0, "taken after the abort (reason %d)", s->aborted);
+	rf_snapshot_free(s);
+	atomic_store(done, 1);
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc >= 2 ? argv[1] : "fenced";
@@ -125,6 +171,12 @@ int main(int argc, char **argv)
 	} else if (strcmp(c, "stall") == 0) {
 		w = tu_launch(argv, 2, 0, 0);
 		run_stall(w);
+	} else if (strcmp(c, "timeout") == 0) {
+		w = tu_launch(argv, 3, 0, 0);
+		run_timeout(w);
+		/* the abort is the point: close reports it, nothing else may fail */
+		rf_world_close(w);
+		return 0;
 	} else {
 		CHECK(0, "unknown case %s", c);
 		return 2;

@@ -58,6 +58,11 @@ struct rf_snapshot {
 /* Takes a snapshot into freshly allocated memory (free with rf_snapshot_free). */
 int rf_snapshot_take(const rf_world *w, struct rf_snapshot **out);
 
+/* A copy of the snapshot this handle took when its last rf_barrier timed out,
+ * just before that timeout aborted the world (so its rows show the state that
+ * caused the stall, not peers already released); RF_ENOENT if none did. */
+int rf_snapshot_at_timeout(const rf_world *w, struct rf_snapshot **out);
+
 /* Frees a snapshot; NULL is accepted. */
 void rf_snapshot_free(struct rf_snapshot *s);
 
