@@ -8,6 +8,9 @@ median of the repetitions' p50. Ratios are computed here from the figures of
 the same run; nothing is asserted. The targets are shown beside the figures
 they are about, for reading, not as a verdict. Old result files (barrier rows
 without /algo:) read as algorithm central.
+
+Exit status: 0 summary printed, 2 bad usage or a file that cannot be read or
+whose fields have the wrong types (the message names it and the problem).
 """
 import os
 import sys
@@ -38,11 +41,9 @@ def main():
         return 2
     # a file of any kind is read as rf-bench's: one without rows sums up to nothing
     try:
-        doc = rr.read(sys.argv[1])
-        if not isinstance(doc, dict):
-            raise ValueError("not a result file (top level is not an object)")
-    except (OSError, ValueError) as e:
-        print("summary.py: %s: %s" % (sys.argv[1], e), file=sys.stderr)
+        doc = rr.read_bench(sys.argv[1])
+    except rr.BadResult as e:  # names the file and the problem
+        print("summary.py: %s" % e, file=sys.stderr)
         return 2
     R = rr.BenchResult(sys.argv[1], doc)
     ctx = R.context
