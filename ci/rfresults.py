@@ -388,7 +388,10 @@ def _kind(v):
     """How a problem names a value of the wrong type."""
     if v is None:
         return "null"
-    text = json.dumps(v)
+    try:
+        text = json.dumps(v)
+    except (ValueError, RecursionError):  # too many digits, too deep to show
+        text = "..."
     kind = {bool: "true or false", str: "a string", dict: "an object",
             list: "a list"}.get(type(v), "a number")
     if kind == "a number" and not _number(v):
