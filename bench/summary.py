@@ -31,6 +31,11 @@ def ns(v):
     return "%.0f" % v
 
 
+def mega(v, fmt):
+    """v / 1e6 in fmt; "-" for a counter the row lacks (check_json reports that)."""
+    return "-" if v is None else fmt % (v / 1e6)
+
+
 def ratio(a, b):
     return "%.2f" % (a / b) if a is not None and b else "-"
 
@@ -115,10 +120,10 @@ def main():
             cells = []
             for r in readers:
                 b = tp.get((s, r))
-                cells.append("%22s" % ("%.2f (%.0f)%s" % (b.med("records_per_second") / 1e6,
-                                                          b.med("bytes_per_second") / 1e6,
-                                                          "*" if b.oversubscribed else "")
-                                       if b else "-"))
+                cells.append("%22s" % ("%s (%s)%s" % (
+                    mega(b.med("records_per_second"), "%.2f"),
+                    mega(b.med("bytes_per_second"), "%.0f"),
+                    "*" if b.oversubscribed else "") if b else "-"))
             print("  %-10s" % ("size:%d" % s) + "".join(cells))
         print("  * oversubscribed%s" % (
             "; size:64 with 1 reader is %s x limit/stream" % ratio(

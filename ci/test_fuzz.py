@@ -24,6 +24,7 @@ import re
 import shutil
 import sys
 import tempfile
+import traceback
 
 CI = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(CI)
@@ -194,8 +195,21 @@ def fuzz(tmp):
         with open(path, "w") as f:
             json.dump(doc, f)
 
+    def shown(test):
+        """test, printing the document and the traceback of a failure (not
+        shrunk: see settings)."""
+        def run(doc):
+            try:
+                test(doc)
+            except Exception:
+                print("FAIL on the document %s" % json.dumps(doc)[:3000])
+                traceback.print_exc(file=sys.stdout)
+                raise
+        return run
+
     @settings
     @hypothesis.given(strategies(st, doc))
+    @shown
     def readers(doc):
         write(doc)
         try:
@@ -215,6 +229,7 @@ def fuzz(tmp):
 
     @hypothesis.settings(settings, max_examples=REPORT_EXAMPLES)
     @hypothesis.given(strategies(st, doc))
+    @shown
     def reports(doc):
         write(doc)
         tool(report.main, ["ci/report", "--no-install", "--no-svg", "--out",

@@ -207,6 +207,27 @@ def check_digit_names(tmp):
     check(rc == 0 and "Traceback" not in text, "compare: a transport named 7 (%d)" % rc)
 
 
+def check_missing_counters(tmp):
+    """A row without its counters is check_json's to report (exit 1); the
+    others show "-" for it (summary.py divided None by 1e6)."""
+    doc = rr.read(A)
+    for r in doc["benchmarks"]:
+        if r["name"].startswith("ring/throughput/"):
+            r.pop("records_per_second", None)
+            r.pop("bytes_per_second", None)
+    path = os.path.join(tmp, "no-counters.json")
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    p = subprocess.run([sys.executable, SUMMARY, path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(p.returncode == 0 and re.search(r"^  size:64 +- \(-\)", p.stdout, re.M) is not None,
+          "summary.py: throughput rows without counters show - (%d)" % p.returncode)
+    p = subprocess.run([sys.executable, CHECK_JSON, path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(p.returncode == 1 and "missing counter records_per_second" in p.stdout,
+          "check_json: a row without its counters fails the check (%d)" % p.returncode)
+
+
 def row_of(out, name):
     """The compare table line of one benchmark."""
     for line in out.splitlines():
@@ -458,6 +479,7 @@ def main():
         # --- bad input: a message naming the file, exit 2 ------------------------
         check_bad_inputs(tmp)
         check_digit_names(tmp)
+        check_missing_counters(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:
