@@ -24,6 +24,10 @@ impl_caps claims at each listed P. Under mpirun (control_plane mpi) the
 limit rows are not required: no world is launched there.
 --self-test then removes each required item in turn
 from a copy and fails unless the check notices: the check can fail.
+
+Exit status: 0 the file passes, 1 a check failed (or rf-bench failed), 2 bad
+usage or a file that cannot be read or is not rf-bench JSON of the right
+types (the message names it and the problem).
 """
 import argparse
 import copy
@@ -214,11 +218,9 @@ def main():
             print("check_json: rf-bench exited with %d" % rc)
             return 1
     try:
-        doc = rr.read(path)
-        if not isinstance(doc, dict) or not isinstance(doc.get("context", {}), dict):
-            raise ValueError("not an rf-bench result (no object with a context)")
-    except (OSError, ValueError) as e:
-        print("check_json: %s: %s" % (path, e), file=sys.stderr)
+        doc = rr.read_bench(path)
+    except rr.BadResult as e:  # names the file and the problem; not a check that failed
+        print("check_json: %s" % e, file=sys.stderr)
         return 2
     expect = [p for p in a.expect_procs.split(",") if p]
     bad = problems(doc, expect, a.complete)

@@ -8,6 +8,9 @@ median of the repetitions' p50. Ratios are computed here from the figures of
 the same run; nothing is asserted. The targets are shown beside the figures
 they are about, for reading, not as a verdict. Old result files (barrier rows
 without /algo:) read as algorithm central.
+
+Exit status: 0 summary printed, 2 bad usage or a file that cannot be read or
+whose fields have the wrong types (the message names it and the problem).
 """
 import os
 import sys
@@ -28,6 +31,11 @@ def ns(v):
     return "%.0f" % v
 
 
+def mega(v, fmt):
+    """v / 1e6 in fmt; "-" for a counter the row lacks (check_json reports that)."""
+    return "-" if v is None else fmt % (v / 1e6)
+
+
 def ratio(a, b):
     return "%.2f" % (a / b) if a is not None and b else "-"
 
@@ -38,11 +46,9 @@ def main():
         return 2
     # a file of any kind is read as rf-bench's: one without rows sums up to nothing
     try:
-        doc = rr.read(sys.argv[1])
-        if not isinstance(doc, dict):
-            raise ValueError("not a result file (top level is not an object)")
-    except (OSError, ValueError) as e:
-        print("summary.py: %s: %s" % (sys.argv[1], e), file=sys.stderr)
+        doc = rr.read_bench(sys.argv[1])
+    except rr.BadResult as e:  # names the file and the problem
+        print("summary.py: %s" % e, file=sys.stderr)
         return 2
     R = rr.BenchResult(sys.argv[1], doc)
     ctx = R.context
@@ -114,10 +120,10 @@ def main():
             cells = []
             for r in readers:
                 b = tp.get((s, r))
-                cells.append("%22s" % ("%.2f (%.0f)%s" % (b.med("records_per_second") / 1e6,
-                                                          b.med("bytes_per_second") / 1e6,
-                                                          "*" if b.oversubscribed else "")
-                                       if b else "-"))
+                cells.append("%22s" % ("%s (%s)%s" % (
+                    mega(b.med("records_per_second"), "%.2f"),
+                    mega(b.med("bytes_per_second"), "%.0f"),
+                    "*" if b.oversubscribed else "") if b else "-"))
             print("  %-10s" % ("size:%d" % s) + "".join(cells))
         print("  * oversubscribed%s" % (
             "; size:64 with 1 reader is %s x limit/stream" % ratio(

@@ -16,6 +16,7 @@ Used by ci/report, ci/compare, bench/summary.py and bench/check_json.py. Two kin
 import datetime
 import glob
 import json
+import math
 import os
 import re
 import shutil
@@ -80,7 +81,10 @@ GB_SUFFIX = re.compile(r"(/(manual_time|real_time|process_time|"
                        r"(min_time|min_warmup_time|iterations|repeats|threads):[^/]+))+$")
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 PACKAGES = {"matplotlib": "python3-matplotlib", "scipy": "python3-scipy",
-            "numpy": "python3-numpy"}
+            "numpy": "python3-numpy", "hypothesis": "python3-hypothesis"}
+
+
+COUNTS = {"size", "readers", "batch", "procs", "traffic"}  # the numeric parameters
 
 
 def base_name(name):
@@ -91,10 +95,15 @@ def classify(name):
     """(family, params) for a benchmark name; params values are int where
     numeric; a barrier name without /algo: has algo "central"."""
     for fam, pattern in FAMILIES:
-        m = re.fullmatch(pattern, name)
+        m = re.fullmatch(pattern, name, re.ASCII)
         if m:
-            params = {k: int(v) if v.isdigit() else v for k, v in m.groupdict().items()
-                      if v is not None}
+            # the counts are numbers; a transport or implementation named
+            # "7" stays a name, comparable with the others
+            try:
+                params = {k: int(v) if k in COUNTS else v for k, v in m.groupdict().items()
+                          if v is not None}
+            except ValueError:  # more digits than int() takes: no count of rf-bench's
+                return None, {}
             if fam == "barrier" and "impl" in params:
                 params.update(transport=params["impl"], algo=DRIVER)
             elif fam == "barrier":
@@ -314,21 +323,161 @@ def platform_of(path, cpu_model):
     return sanitise(cpu_model or os.path.splitext(os.path.basename(path))[0])
 
 
+class BadResult(ValueError):
+    """A file no reader can take; the message names the file and the problem.
+    Every tool reports it as it is and exits 2."""
+
+
+# The types of the fields the readers use (a field of another type would
+# reach them as a traceback); fields not listed are not read and may be
+# anything. NUMBER excludes true/false, which JSON keeps apart.
+TEXT, NUMBER, FLAG, OBJECT, LIST, NUMBERS = ("a string", "a number", "true or false",
+                                             "an object", "a list", "a list of numbers")
+ROW_FIELDS = dict({k: TEXT for k in ("name", "run_name", "run_type", "aggregate_name", "label",
+                                     "time_unit", "error_message")},
+                  error_occurred=FLAG,
+                  **{k: NUMBER for k in ("real_time", "cpu_time", "iterations", "repetitions",
+                                         "repetition_index", "threads", "p50", "p99", "p999",
+                                         "max", "slowest_wait_mean", "records_per_second",
+                                         "bytes_per_second")})
+# SPEC section 8 keys and the others rf-bench and ci/soak write as text
+CONTEXT_FIELDS = dict({k: TEXT for k in (
+    "rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology", "compiler",
+    "compiler_flags", "build_type", "placement", "binding", "oversubscribed", "runtime",
+    "baselines_absent", "algorithms", "algorithm_auto", "mpi", "impl", "impl_version",
+    "impl_describe", "impl_caps", "control_plane", "transports", "timer", "date")},
+                      num_cpus=NUMBER, mhz_per_cpu=NUMBER, load_avg=NUMBERS,
+                      cpu_scaling_enabled=FLAG, caches=LIST)
+SOAK_FIELDS = {"platform": TEXT, "context": OBJECT, "totals": OBJECT, "runs": LIST}
+# an rf-soak --json object (one run)
+RUN_FIELDS = dict({k: TEXT for k in ("tool", "transport", "mode", "fault", "algorithm",
+                                     "placement", "binding")},
+                  oversubscribed=FLAG, release_ms=OBJECT,
+                  **{k: NUMBER for k in ("procs", "rounds", "elapsed_s", "violations", "stalls",
+                                         "rendezvous_rounds", "misses", "miss_per_million",
+                                         "trials", "trials_failed", "peak_rss_kb", "exit_code",
+                                         "seed")})
+TOTALS_FIELDS = {k: NUMBER for k in ("runs", "rounds", "violations", "stalls", "misses",
+                                     "rendezvous_rounds", "release_ms_max", "peak_rss_kb",
+                                     "failed_runs")}
+# null where a reader takes it as absent (rf-soak writes no such field as null,
+# but a reader that says "or 0" need not refuse it)
+NULLABLE = {"context", "totals", "platform", "release_ms", "rendezvous_rounds", "elapsed_s",
+            "peak_rss_kb", "exit_code"}
+
+
+def _number(v):
+    # finite and within a float's range: every figure is formatted as one
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
+def _is(v, want):
+    if want == NUMBER:
+        return _number(v)
+    if want == NUMBERS:
+        return isinstance(v, list) and all(_number(x) for x in v)
+    return isinstance(v, {TEXT: str, FLAG: bool, OBJECT: dict, LIST: list}[want])
+
+
+def _kind(v):
+    """How a problem names a value of the wrong type."""
+    if v is None:
+        return "null"
+    try:
+        text = json.dumps(v)
+    except (ValueError, RecursionError):  # too many digits, too deep to show
+        text = "..."
+    kind = {bool: "true or false", str: "a string", dict: "an object",
+            list: "a list"}.get(type(v), "a number")
+    if kind == "a number" and not _number(v):
+        kind = "a number out of range"
+    return "%s (%s)" % (kind, text if len(text) <= 40 else text[:37] + "...")
+
+
+def _check(path, where, obj, fields):
+    if not isinstance(obj, dict):
+        raise BadResult("%s: %s is %s, not an object" % (path, where, _kind(obj)))
+    for k, want in fields.items():
+        v = obj.get(k)
+        if k in obj and not (v is None and k in NULLABLE) and not _is(v, want):
+            raise BadResult("%s: %s: %s is %s, not %s" % (path, where, k, _kind(v), want))
+    return obj
+
+
+def check_bench(path, doc):
+    """doc if the fields the readers use have their types (rows and the context
+    may lack any of them), else BadResult naming the field."""
+    _check(path, "the top level", doc, {"context": OBJECT, "benchmarks": LIST})
+    _check(path, "context", doc.get("context", {}), CONTEXT_FIELDS)
+    for i, r in enumerate(doc.get("benchmarks", [])):
+        name = r.get("name") if isinstance(r, dict) else None
+        _check(path, "benchmarks[%d]%s" % (i, " (%s)" % name if isinstance(name, str) else ""),
+               r, ROW_FIELDS)
+    return doc
+
+
+def check_soak(path, doc):
+    """doc if it is an rf-soak summary (or one rf-soak --json object) whose
+    fields the readers use have their types, else BadResult."""
+    if doc.get("tool") == "rf-soak":
+        return _check(path, "the rf-soak run", doc, RUN_FIELDS)
+    _check(path, "the top level", doc, SOAK_FIELDS)
+    _check(path, "context", doc.get("context") or {}, CONTEXT_FIELDS)
+    _check(path, "totals", doc.get("totals") or {}, TOTALS_FIELDS)
+    for i, r in enumerate(doc.get("runs", [])):
+        _check(path, "runs[%d]" % i, r, RUN_FIELDS)
+        _check(path, "runs[%d]: release_ms" % i, r.get("release_ms") or {},
+               {k: NUMBER for k in ("n", "max", "p99")})
+    return doc
+
+
+def _no_constant(name):
+    raise ValueError("%s is not a number rf-bench or rf-soak writes" % name)
+
+
 def read(path):
-    """The parsed JSON of a result file, as it is."""
-    with open(path) as f:
-        return json.load(f)
+    """The parsed JSON of a result file, as it is; BadResult naming the file
+    when it cannot be read or is not JSON."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f, parse_constant=_no_constant)
+    except OSError as e:
+        raise BadResult("%s: cannot read it: %s" % (path, e.strerror or e)) from None
+    except UnicodeDecodeError as e:
+        raise BadResult("%s: not UTF-8 text: %s" % (path, e)) from None
+    except ValueError as e:  # json.JSONDecodeError, an int of too many digits, NaN
+        raise BadResult("%s: not JSON: %s" % (path, e)) from None
+    except RecursionError:
+        raise BadResult("%s: not JSON a reader can take: nested too deeply" % path) from None
+
+
+def read_bench(path):
+    """A file read as rf-bench's (any object: one without rows sums up to
+    nothing), its types checked; BadResult otherwise."""
+    doc = read(path)
+    if not isinstance(doc, dict):
+        raise BadResult("%s: not a result file (the top level is %s, not an object)"
+                        % (path, _kind(doc)))
+    return check_bench(path, doc)
 
 
 def load(path):
+    """The BenchResult or SoakResult of a file; BadResult, naming the file and
+    the problem, for anything else."""
     doc = read(path)
     if not isinstance(doc, dict):
-        raise ValueError("%s: not a result file (top level is not an object)" % path)
+        raise BadResult("%s: not a result file (the top level is %s, not an object)"
+                        % (path, _kind(doc)))
     if "benchmarks" in doc:
-        return BenchResult(path, doc)
+        return BenchResult(path, check_bench(path, doc))
     if "runs" in doc or doc.get("tool") == "rf-soak":
-        return SoakResult(path, doc)
-    raise ValueError("%s: neither rf-bench (benchmarks) nor rf-soak (runs) JSON" % path)
+        return SoakResult(path, check_soak(path, doc))
+    raise BadResult("%s: neither rf-bench (benchmarks) nor rf-soak (runs) JSON" % path)
 
 
 def label_results(results):
@@ -354,16 +503,14 @@ def bench_series(path):
     the implementation, its control plane and the process counts of its rows
     (under mpirun each P is a job of its own, so each is a file of its own)."""
     try:
-        with open(path) as f:
-            doc = json.load(f)
-        ctx = doc.get("context") or {}
-        procs = sorted({m.group(1) for b in doc.get("benchmarks") or []
-                        if isinstance(b, dict)
-                        for m in [re.search(r"/procs:(\d+)", str(b.get("name", "")))] if m})
-        return (impl_of(ctx), str(ctx.get("control_plane") or "world"),
-                ",".join(procs) if impl_of(ctx) != REFERENCE else "")
-    except (OSError, ValueError, AttributeError):
+        doc = read_bench(path)
+    except BadResult:
         return (REFERENCE, "world", "")  # the reading proper reports the problem
+    ctx = doc.get("context") or {}
+    procs = sorted({m.group(1) for b in doc.get("benchmarks") or []
+                    for m in [re.search(r"/procs:(\d+)", str(b.get("name", "")))] if m})
+    return (impl_of(ctx), str(ctx.get("control_plane") or "world"),
+            ",".join(procs) if impl_of(ctx) != REFERENCE else "")
 
 
 def newest(results_dir):

@@ -16,7 +16,10 @@ matplotlib or scipy is missing. A driver's run made here from B (rows
 barrier/impl:naive/... whose fences cost nothing, ring/pingpong/impl:naive/...)
 must appear side by side with the reference in the report, pair with the
 reference's rows in compare only through --pair, and pass check_json, which
-must refuse a reference row in it.
+must refuse a reference row in it. Bad input (wrong types in JSON of the
+right shape, unparsable JSON, a missing or unreadable file, a bad regex, an
+unwritable --out) must give every tool exit 2 and a message naming the file
+or the option, never a traceback.
 """
 import json
 import os
@@ -118,6 +121,111 @@ def driver_run(src, dst, impl="naive"):
                           impl_caps="rendezvous,delivery,processing", control_plane="world")
     with open(dst, "w") as f:
         json.dump(doc, f)
+
+
+def bad_inputs(tmp):
+    """{what: path} of files every reader must refuse with exit 2: wrong types
+    in JSON of the right shape, unparsable JSON, no file, an unreadable one."""
+    good = rr.read(B)
+    cases = {"context and benchmarks null": {"context": None, "benchmarks": None},
+             "a list where the context belongs": dict(good, context=[1, 2]),
+             "a list where a row belongs": dict(good, benchmarks=[[1, 2]] + good["benchmarks"]),
+             "the top level a list": [good],
+             "a soak run not an object": {"runs": ["x"], "totals": {}},
+             "a soak count a string": {"runs": [{"rounds": "many", "procs": 2}]}}
+    row = dict(good["benchmarks"][0], name=42, run_name=42)
+    cases["a benchmark whose name is a number"] = dict(good, benchmarks=[row])
+    row = dict(good["benchmarks"][0], p50="fast", p99="slow")
+    cases["counters that are strings"] = dict(good, benchmarks=[row] + good["benchmarks"])
+    out = {}
+    for i, (what, doc) in enumerate(cases.items()):
+        out[what] = os.path.join(tmp, "bad-%d.json" % i)
+        with open(out[what], "w") as f:
+            json.dump(doc, f)
+    out["unparsable JSON"] = os.path.join(tmp, "bad-parse.json")
+    with open(out["unparsable JSON"], "w") as f:
+        f.write('{"context": {}, "benchmarks": [')
+    out["NaN, which no tool writes"] = os.path.join(tmp, "bad-nan.json")
+    with open(out["NaN, which no tool writes"], "w") as f:
+        f.write('{"context": {}, "benchmarks": [{"name": "limit/cacheline_rtt", "p50": NaN}]}')
+    out["a missing file"] = os.path.join(tmp, "no-such-file.json")
+    out["an unreadable file (a folder)"] = os.path.join(tmp, "a-folder.json")
+    os.mkdir(out["an unreadable file (a folder)"])
+    return out
+
+
+def refused(what, cmd, name, exit_code=2):
+    """Runs cmd; checks it exits exit_code with one message naming name and no traceback."""
+    p = subprocess.run([sys.executable] + cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    ok = (p.returncode == exit_code and name in p.stdout and "Traceback" not in p.stdout)
+    check(ok, "%s: exit %d naming %s (%d)" % (what, exit_code, os.path.basename(name),
+                                              p.returncode))
+    if not ok:
+        print(p.stdout[-2000:])
+
+
+def check_bad_inputs(tmp):
+    compare, report = os.path.join(CI, "compare"), os.path.join(CI, "report")
+    for what, path in bad_inputs(tmp).items():
+        refused("compare BAD B, " + what, [compare, path, B], path)
+        refused("compare A BAD, " + what, [compare, A, path], path)
+        refused("report, " + what, [report, "--no-install", "--no-svg", "--out",
+                                    os.path.join(tmp, "r"), path], path)
+        if "soak" in what:
+            continue  # both read any object as rf-bench's: a soak file has no rows
+        refused("summary.py, " + what, [SUMMARY, path], path)
+        refused("check_json, " + what, [CHECK_JSON, path], path)
+    for opt in ("--gate", "--filter"):
+        refused("compare, a bad %s regex" % opt, [compare, A, B, "--fail-above=10%", opt + "=(x"],
+                opt)
+    blocker = os.path.join(tmp, "a-file")
+    open(blocker, "w").close()
+    for out in (os.path.join(blocker, "out"), blocker):
+        refused("report, an unwritable --out " + out, [report, "--no-install", "--no-svg",
+                                                     "--out", out, A], out)
+
+
+def check_digit_names(tmp):
+    """A transport or implementation whose name is digits stays a name: the
+    tools sort it among the others (it was an int beside "shm": a traceback)."""
+    doc = rr.read(A)
+    extra = []
+    for r in doc["benchmarks"]:
+        if r["name"].startswith("barrier/transport:shm/"):
+            extra.append({k: v.replace("transport:shm", "transport:7") if k in ("name", "run_name")
+                          else v for k, v in r.items()})
+    doc["benchmarks"] += extra
+    path = os.path.join(tmp, "digit-names.json")
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    p = subprocess.run([sys.executable, SUMMARY, path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(p.returncode == 0 and re.search(r"^  7 +central ", p.stdout, re.M) is not None,
+          "summary.py: a transport named 7 is a row of its own (%d)" % p.returncode)
+    rc, text = run("compare", path, A)
+    check(rc == 0 and "Traceback" not in text, "compare: a transport named 7 (%d)" % rc)
+
+
+def check_missing_counters(tmp):
+    """A row without its counters is check_json's to report (exit 1); the
+    others show "-" for it (summary.py divided None by 1e6)."""
+    doc = rr.read(A)
+    for r in doc["benchmarks"]:
+        if r["name"].startswith("ring/throughput/"):
+            r.pop("records_per_second", None)
+            r.pop("bytes_per_second", None)
+    path = os.path.join(tmp, "no-counters.json")
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    p = subprocess.run([sys.executable, SUMMARY, path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(p.returncode == 0 and re.search(r"^  size:64 +- \(-\)", p.stdout, re.M) is not None,
+          "summary.py: throughput rows without counters show - (%d)" % p.returncode)
+    p = subprocess.run([sys.executable, CHECK_JSON, path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(p.returncode == 1 and "missing counter records_per_second" in p.stdout,
+          "check_json: a row without its counters fails the check (%d)" % p.returncode)
 
 
 def row_of(out, name):
@@ -367,6 +475,11 @@ def main():
         check(rc == 2, "one file only: usage error, exit 2 (%d)" % rc)
         rc, _ = run("compare", A, SOAK)
         check(rc == 2, "a soak summary is not compared: exit 2 (%d)" % rc)
+
+        # --- bad input: a message naming the file, exit 2 ------------------------
+        check_bad_inputs(tmp)
+        check_digit_names(tmp)
+        check_missing_counters(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:

@@ -14,3 +14,15 @@ if(Python3_Interpreter_FOUND)
 else()
   message(STATUS "report.fixtures test not registered: no Python 3 interpreter")
 endif()
+# The readers on generated documents (Hypothesis): read or refused through the
+# tool's own error path, never another exception. Skipped (exit 77) when
+# python3-hypothesis (or matplotlib, scipy) is missing; ci/test installs it.
+if(Python3_Interpreter_FOUND)
+  add_test(NAME report.fuzz
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/../ci/test_fuzz.py)
+  set_tests_properties(report.fuzz PROPERTIES
+    LABELS unit
+    SKIP_RETURN_CODE 77
+    TIMEOUT 120
+    ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;MPLBACKEND=Agg")
+endif()
