@@ -21,24 +21,6 @@
 
 #define SKIP 77
 
-/* The child: participant 0 killed within its first milliseconds, before
- * any worker could attach (it starts none); it leaves a segment with a
- * complete header. It waits for the kill so that the test sees the segment
- * before any creator (another test's, too) may sweep it. */
-static void early_main(void)
-{
-	struct rf_world_params p;
-	rf_world_params_default(&p);
-	p.nprocs = 4;
-	rf_world *w;
-	if (rf_world_create(NULL, &p, &w) != 0)
-		exit(1);
-	char name[RF_NAME_MAX] = {0};
-	snprintf(name, sizeof name, "%s", rf_world_name(w));
-	if (tu_report(name, sizeof name) != 0)
-		exit(1);
-	tu_sleep_forever();
-}
 
 /* Runs the early child and SIGKILLs it; *pid is its (now dead) pid. With
  * give_away the segment goes to uid nobody first. The name it left is
@@ -154,8 +136,12 @@ static int other_user(const char *rf_clean)
 
 int main(int argc, char **argv)
 {
+	/* The child "early": participant 0 killed within its first milliseconds,
+	 * before any worker could attach (it starts none); it leaves a segment
+	 * with a complete header, and waits for the kill so that the test sees
+	 * the segment before any creator (another test's, too) may sweep it. */
 	if (argc >= 2 && strcmp(argv[1], "early") == 0)
-		early_main();
+		tu_creator_main(4);
 	tu_log_to_stderr();
 	if (argc == 2 && strcmp(argv[1], "early-kill") == 0) {
 		early_kill();

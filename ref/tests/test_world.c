@@ -214,20 +214,7 @@ static void argument_checks(void)
  * names outlive their creator (POSIX) its segment stays until a sweep removes
  * it; where they go with the last handle (Windows) nothing is left to sweep.
  * Either way a sweep leaves live worlds alone. The creator is this program
- * run as "creator". */
-static void creator_main(void)
-{
-	struct rf_world_params p = params(2);
-	rf_world *w;
-	if (rf_world_create(NULL, &p, &w) != 0)
-		exit(1);
-	/* no unlink at exit here: this creator is meant to die and leave it */
-	char name[RF_NAME_MAX] = {0};
-	snprintf(name, sizeof name, "%s", rf_world_name(w));
-	if (tu_report(name, sizeof name) != 0)
-		exit(1);
-	tu_sleep_forever();
-}
+ * run as "creator" (tu_creator_main). */
 
 static void sweep_checks(void)
 {
@@ -266,7 +253,7 @@ static void sweep_checks(void)
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "creator") == 0)
-		creator_main();
+		tu_creator_main(2);
 	tu_log_to_stderr();
 	header_checks();
 	argument_checks();

@@ -13,6 +13,21 @@ void tu_sleep_forever(void)
 		rf_os_sleep_ns(3600 * TU_SECOND);
 }
 
+void tu_creator_main(uint32_t nprocs)
+{
+	struct rf_world_params p;
+	rf_world_params_default(&p);
+	p.nprocs = nprocs;
+	rf_world *w;
+	if (rf_world_create(NULL, &p, &w) != 0)
+		exit(1);
+	char name[RF_NAME_MAX] = {0};
+	snprintf(name, sizeof name, "%s", rf_world_name(w));
+	if (tu_report(name, sizeof name) != 0)
+		exit(1);
+	tu_sleep_forever();
+}
+
 /* ---- CPU sets ------------------------------------------------------------------ */
 
 int tu_cpuset_count(const struct tu_cpuset *s)

@@ -123,6 +123,11 @@ void tu_start_self(char *const *args, void *job, struct tu_child *c);
 /* Child side: sends n bytes to the test that started us (tu_child_read
  * there); also works in the processes we start. 0 or -1. */
 int tu_report(const void *buf, size_t n);
+/* A child started with tu_start_self as a creator meant to die: creates a
+ * world of nprocs (no workers, no unlink at exit), reports its name
+ * (RF_NAME_MAX bytes) with tu_report and waits to be killed; exit 1 if it
+ * cannot. */
+void tu_creator_main(uint32_t nprocs) __attribute__((noreturn));
 /* Reads exactly n bytes of the child's reports; 0, or -1 when none can come. */
 int tu_child_read(struct tu_child *c, void *buf, size_t n);
 /* Releases the pipe and the handle; does not wait or kill. */
