@@ -6,23 +6,32 @@
 
 #include "internal.h"
 
-int rf_snapshot_take(const rf_world *w, struct rf_snapshot **out)
+/* A zeroed snapshot with its arrays for P participants, or NULL. */
+static struct rf_snapshot *snapshot_alloc(uint32_t P)
 {
-	if (!w || !out)
-		return RF_EINVAL;
-	uint32_t P = w->nprocs;
 	struct rf_snapshot *s = calloc(1, sizeof *s);
 	if (!s)
-		return RF_ENOMEM;
+		return NULL;
 	s->leading = calloc(P, sizeof *s->leading);
 	s->received = calloc((size_t)P * P, sizeof *s->received);
 	s->processed = calloc((size_t)P * P, sizeof *s->processed);
 	s->part = calloc(P, sizeof *s->part);
 	if (!s->leading || !s->received || !s->processed || !s->part) {
 		rf_snapshot_free(s);
-		return RF_ENOMEM;
+		return NULL;
 	}
 	s->nprocs = P;
+	return s;
+}
+
+int rf_snapshot_take(const rf_world *w, struct rf_snapshot **out)
+{
+	if (!w || !out)
+		return RF_EINVAL;
+	uint32_t P = w->nprocs;
+	struct rf_snapshot *s = snapshot_alloc(P);
+	if (!s)
+		return RF_ENOMEM;
 	s->self = w->self;
 	s->transport = w->transport;
 	/* acquire throughout: each counter is read as its owner published it */
@@ -67,18 +76,16 @@ int rf_snapshot_at_timeout(const rf_world *w, struct rf_snapshot **out)
 	if (!t)
 		return RF_ENOENT;
 	uint32_t P = t->nprocs;
-	struct rf_snapshot *s = calloc(1, sizeof *s);
+	struct rf_snapshot *s = snapshot_alloc(P);
 	if (!s)
 		return RF_ENOMEM;
+	/* the scalars as they were; the arrays copied into our own */
+	struct rf_snapshot arrays = *s;
 	*s = *t;
-	s->leading = malloc(P * sizeof *s->leading);
-	s->received = malloc((size_t)P * P * sizeof *s->received);
-	s->processed = malloc((size_t)P * P * sizeof *s->processed);
-	s->part = malloc(P * sizeof *s->part);
-	if (!s->leading || !s->received || !s->processed || !s->part) {
-		rf_snapshot_free(s);
-		return RF_ENOMEM;
-	}
+	s->leading = arrays.leading;
+	s->received = arrays.received;
+	s->processed = arrays.processed;
+	s->part = arrays.part;
 	memcpy(s->leading, t->leading, P * sizeof *s->leading);
 	memcpy(s->received, t->received, (size_t)P * P * sizeof *s->received);
 	memcpy(s->processed, t->processed, (size_t)P * P * sizeof *s->processed);
