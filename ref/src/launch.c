@@ -100,7 +100,8 @@ int rf_launch(const struct rf_launch_opts *opts, rf_world **out)
 	 * over 10 s) and with how many workers share each CPU. */
 	int64_t timeout = opts->start_timeout_ns;
 	if (timeout <= 0) {
-		uint32_t per_cpu = (opts->params.nprocs + rf_os_ncpus() - 1) / rf_os_ncpus();
+		uint32_t ncpus = rf_os_ncpus();
+		uint32_t per_cpu = (opts->params.nprocs + ncpus - 1) / ncpus;
 		timeout = RF_START_TIMEOUT_NS + (int64_t)per_cpu * RF_START_PER_WORKER_NS;
 	}
 	const char *program = opts->program ? opts->program : rf_os_self_exe();
