@@ -196,19 +196,31 @@ static bool complete(const struct peer_state *s, int rounds)
 	return true;
 }
 
+/* Opens rank's participant of the P-world run_name, records into *s
+ * (capacity: the buffering hint; launched: the suite's world or NULL); the
+ * test fails if it cannot. */
+static rf_driver_conn *open_peer(const struct rf_driver *d, const char *run_name, uint32_t rank,
+				 const char *params, uint32_t capacity, rf_world *launched,
+				 struct peer_state *s)
+{
+	struct rf_driver_env env = {
+		.abi_version = RF_DRIVER_ABI_VERSION, .rank = rank, .size = P, .run_name = run_name,
+		.max_record = MAX_RECORD, .capacity = capacity, .timeout_ns = TIMEOUT,
+		.params = params, .handler = handler, .handler_ctx = s, .launched = launched,
+	};
+	rf_driver_conn *c = NULL;
+	int rc = d->open(&env, &c);
+	CHECK(rc == 0, "rank %u: open: %s: %s", (unsigned)rank, rf_strerror(rc), rf_drivers_why());
+	return c;
+}
+
 static int participant_in(const struct rf_driver *d, const char *run_name, uint32_t rank,
 			  const char *params, const enum rf_mode *modes, int nmodes,
 			  rf_world *launched)
 {
 	struct peer_state s = {.rank = rank};
-	struct rf_driver_env env = {
-		.abi_version = RF_DRIVER_ABI_VERSION, .rank = rank, .size = P, .run_name = run_name,
-		.max_record = MAX_RECORD, .capacity = RUN_CAPACITY, .timeout_ns = TIMEOUT,
-		.params = params, .handler = handler, .handler_ctx = &s, .launched = launched,
-	};
-	rf_driver_conn *c = NULL;
-	int rc = d->open(&env, &c);
-	CHECK(rc == 0, "rank %u: open: %s: %s", (unsigned)rank, rf_strerror(rc), rf_drivers_why());
+	rf_driver_conn *c = open_peer(d, run_name, rank, params, RUN_CAPACITY, launched, &s);
+	int rc;
 	if (d->describe && rank == 0) {
 		char desc[256];
 		CHECK_OK(d->describe(c, desc, sizeof desc));
@@ -274,14 +286,8 @@ static int participant_mixed(const struct rf_driver *d, const char *run_name, ui
 			     const char *params)
 {
 	struct peer_state s = {.rank = rank};
-	struct rf_driver_env env = {
-		.abi_version = RF_DRIVER_ABI_VERSION, .rank = rank, .size = P, .run_name = run_name,
-		.max_record = MAX_RECORD, .timeout_ns = TIMEOUT, .params = params,
-		.handler = handler, .handler_ctx = &s,
-	};
-	rf_driver_conn *c = NULL;
-	int rc = d->open(&env, &c);
-	CHECK(rc == 0, "rank %u: open: %s: %s", (unsigned)rank, rf_strerror(rc), rf_drivers_why());
+	rf_driver_conn *c = open_peer(d, run_name, rank, params, 0, NULL, &s);
+	int rc;
 	for (int round = 0; round < 3; round++) {
 		rc = d->barrier(c, rank == 0 ? RF_DELIVERY_FENCE : RF_PROCESSING_FENCE, TIMEOUT);
 		CHECK(rc == RF_EMODE, "rank %u: mixed modes gave %s", (unsigned)rank,
@@ -301,14 +307,8 @@ static int participant_kill(const struct rf_driver *d, const char *run_name, uin
 			    const char *params)
 {
 	struct peer_state s = {.rank = rank};
-	struct rf_driver_env env = {
-		.abi_version = RF_DRIVER_ABI_VERSION, .rank = rank, .size = P, .run_name = run_name,
-		.max_record = MAX_RECORD, .timeout_ns = TIMEOUT, .params = params,
-		.handler = handler, .handler_ctx = &s,
-	};
-	rf_driver_conn *c = NULL;
-	int rc = d->open(&env, &c);
-	CHECK(rc == 0, "rank %u: open: %s: %s", (unsigned)rank, rf_strerror(rc), rf_drivers_why());
+	rf_driver_conn *c = open_peer(d, run_name, rank, params, 0, NULL, &s);
+	int rc;
 	if (rank == P - 1)
 		raise(SIGKILL);
 	int64_t t0 = rf_os_now_ns();
