@@ -18,38 +18,9 @@ prefix=$work/prefix
 
 step() { echo "== $*"; }
 
-rm -rf "$work"
-mkdir -p "$work"
-
-step "install $build_dir into $prefix"
-if [ -n "$config" ]; then
-	"$cmake" --install "$build_dir" --prefix "$prefix" --config "$config"
-else
-	"$cmake" --install "$build_dir" --prefix "$prefix"
-fi
-
-step "find_package(ringfence) consumer"
-# Only our prefix may satisfy find_package: no user or system package registry.
-"$cmake" -S "$here" -B "$work/build" -G "$generator" \
-	-DCMAKE_BUILD_TYPE="$config" \
-	-DCMAKE_C_COMPILER="$cc" \
-	-DCMAKE_C_FLAGS="$cflags" \
-	-DCMAKE_EXE_LINKER_FLAGS="$ldflags" \
-	-DCMAKE_PREFIX_PATH="$prefix" \
-	-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
-found=$(sed -n 's/^ringfence_DIR:PATH=//p' "$work/build/CMakeCache.txt")
-case "$found" in
-"$prefix"/*) echo "ringfence_DIR=$found" ;;
-*)
-	echo "FAIL: find_package(ringfence) found '$found', not the package in $prefix" >&2
-	exit 1
-	;;
-esac
-if [ -n "$config" ]; then
-	"$cmake" --build "$work/build" --config "$config"
-else
-	"$cmake" --build "$work/build"
-fi
+. "$here/../build-against-install.sh"
+rf_install_tree
+rf_build_against "$here" -DCMAKE_EXE_LINKER_FLAGS="$ldflags"
 exe=$work/build/rf_consumer
 [ -x "$exe" ] || exe=$work/build/$config/rf_consumer
 out=$("$exe")
