@@ -16,8 +16,8 @@ import os
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-# ci/rfresults.py reads result files for every tool
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ci"))
+# report/rfresults.py reads result files for every tool
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "report"))
 import rfresults as rr  # noqa: E402
 
 

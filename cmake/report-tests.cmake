@@ -5,7 +5,7 @@
 find_package(Python3 COMPONENTS Interpreter QUIET)
 if(Python3_Interpreter_FOUND)
   add_test(NAME report.fixtures
-           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/../ci/test_report.py)
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/../bench/report/test_report.py)
   set_tests_properties(report.fixtures PROPERTIES
     LABELS unit
     SKIP_RETURN_CODE 77
@@ -19,7 +19,7 @@ endif()
 # python3-hypothesis (or matplotlib, scipy) is missing; ci/test installs it.
 if(Python3_Interpreter_FOUND)
   add_test(NAME report.fuzz
-           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/../ci/test_fuzz.py)
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/../bench/report/test_fuzz.py)
   set_tests_properties(report.fuzz PROPERTIES
     LABELS unit
     SKIP_RETURN_CODE 77

@@ -1,6 +1,6 @@
 /* What rf-soak tells: a progress line while it runs, then a summary on
  * stdout and (--json) a JSON file. The formats are read by ci/soak and
- * ci/rfresults.py. */
+ * bench/report/rfresults.py. */
 #ifndef RF_SOAK_REPORT_H
 #define RF_SOAK_REPORT_H
 

@@ -29,8 +29,8 @@ import subprocess
 import sys
 import tempfile
 
-CI = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(CI)
+CI = os.path.dirname(os.path.abspath(__file__))  # bench/report
+ROOT = os.path.dirname(os.path.dirname(CI))
 FIX = os.path.join(ROOT, "results", "fixtures")
 A, B, SOAK = (os.path.join(FIX, f) for f in ("bench-a.json", "bench-b.json", "soak.json"))
 # as the tools show them: the fixtures' old names with /algo:central
@@ -55,7 +55,7 @@ def check(cond, what):
 
 
 def run(tool, *args):
-    p = subprocess.run([sys.executable, os.path.join(CI, tool)] + list(args), stdout=subprocess.PIPE,
+    p = subprocess.run([sys.executable, os.path.join(CI, "rf-" + tool)] + list(args), stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     return p.returncode, p.stdout
 
@@ -166,7 +166,7 @@ def refused(what, cmd, name, exit_code=2):
 
 
 def check_bad_inputs(tmp):
-    compare, report = os.path.join(CI, "compare"), os.path.join(CI, "report")
+    compare, report = os.path.join(CI, "rf-compare"), os.path.join(CI, "rf-report")
     for what, path in bad_inputs(tmp).items():
         refused("compare BAD B, " + what, [compare, path, B], path)
         refused("compare A BAD, " + what, [compare, A, path], path)

@@ -26,8 +26,8 @@ import sys
 import tempfile
 import traceback
 
-CI = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(CI)
+CI = os.path.dirname(os.path.abspath(__file__))  # bench/report
+ROOT = os.path.dirname(os.path.dirname(CI))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, CI)
 import rfresults as rr  # noqa: E402
@@ -147,8 +147,8 @@ def fuzz(tmp):
     from hypothesis import strategies as st
     import matplotlib
     matplotlib.use("Agg")
-    compare = module(os.path.join(CI, "compare"), "rf_compare")
-    report = module(os.path.join(CI, "report"), "rf_report")
+    compare = module(os.path.join(CI, "rf-compare"), "rf_compare")
+    report = module(os.path.join(CI, "rf-report"), "rf_report")
     check_json = module(os.path.join(ROOT, "bench", "check_json.py"), "rf_check_json")
     summary = module(os.path.join(ROOT, "bench", "summary.py"), "rf_summary")
 
