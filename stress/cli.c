@@ -304,19 +304,31 @@ void cli_check_placement(const struct soak_opts *o)
 /* Found before the run rather than after it (a soak that passed, then
  * exit 5): opened for append, which neither truncates nor needs it to exist,
  * and removed again when it did not exist, so a run that never writes it
- * leaves nothing behind. */
-void cli_check_json(const struct soak_opts *o)
+ * leaves nothing behind. Through a dangling symbolic link the file made is
+ * the link's target, so that is what goes again (the link stays, as found). */
+int cli_check_json(const struct soak_opts *o)
 {
 	if (!o->json)
-		return;
+		return 0;
 	struct stat st;
 	bool existed = stat(o->json, &st) == 0;
 	FILE *f = fopen(o->json, "a");
-	if (!f)
-		bad("json", o->json, strerror(errno));
+	if (!f) {
+		fprintf(stderr, "rf-soak: bad value for --json: '%s' (%s)\nTry 'rf-soak --help'.\n", o->json,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
 	fclose(f);
-	if (!existed)
-		remove(o->json);
+	if (existed)
+		return 0;
+#ifdef _WIN32
+	remove(o->json);
+#else
+	char *made = realpath(o->json, NULL);
+	remove(made ? made : o->json);
+	free(made);
+#endif
+	return 0;
 }
 
 char **cli_argv_with(const struct soak_opts *o, const char *extra)

@@ -79,9 +79,9 @@ struct soak_opts {
 void cli_parse(int argc, char **argv, struct soak_opts *o);
 /* Exits EXIT_USAGE when --placement names a PU this machine does not have. */
 void cli_check_placement(const struct soak_opts *o);
-/* Exits EXIT_USAGE when --json names a file that cannot be written; leaves
- * the file system as it found it. */
-void cli_check_json(const struct soak_opts *o);
+/* EXIT_USAGE, said on stderr, when --json names a file that cannot be
+ * written, else 0; either way the file system is left as it was found. */
+int cli_check_json(const struct soak_opts *o);
 /* Our own arguments plus `extra`, NULL-terminated: the command line of a
  * process that replays this run. Free the array only; NULL when out of memory. */
 char **cli_argv_with(const struct soak_opts *o, const char *extra);

@@ -184,9 +184,10 @@ int launch_mpi_run(const struct soak_opts *given, const struct soak_impl *im)
 		MPI_Finalize();
 		return EXIT_USAGE;
 	}
-	/* the same seed and run name everywhere, rank 0's */
+	/* the same seed and run name everywhere, rank 0's; no name is rank 0's
+	 * word that --json cannot be written, found before the run, not after */
 	char run_name[RF_NAME_MAX] = "";
-	if (me == 0)
+	if (me == 0 && cli_check_json(&o) == 0)
 		snprintf(run_name, sizeof run_name, "rf-mpi-%ld-%08x", rf_os_pid(),
 			 (unsigned)(o.seed & 0xffffffffu));
 	uint64_t seed = o.seed;
@@ -196,6 +197,11 @@ int launch_mpi_run(const struct soak_opts *given, const struct soak_impl *im)
 	wait_or_abort(&rq[0], "the seed");
 	wait_or_abort(&rq[1], "the run's name");
 	o.seed = seed;
+	if (!run_name[0]) {
+		MPI_Comm_free(&comm);
+		MPI_Finalize();
+		return EXIT_USAGE;
+	}
 	if (me == 0)
 		printf("rf-soak: seed %llu (replay with --seed=%llu), under mpirun: %u ranks, run %s\n",
 		       (unsigned long long)o.seed, (unsigned long long)o.seed, P, run_name);

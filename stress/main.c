@@ -85,7 +85,9 @@ int main(int argc, char **argv)
 	if (o.victim_trial)
 		return supervisor_victim(&o, &im, o.victim_trial, proc_victim_fd(o.victim_channel));
 	cli_check_placement(&o);
-	cli_check_json(&o);
+	int bad_json = cli_check_json(&o);
+	if (bad_json)
+		return bad_json;
 	printf("rf-soak: seed %llu (replay with --seed=%llu)\n", (unsigned long long)o.seed,
 	       (unsigned long long)o.seed);
 	if (o.fault == FAULT_KILL_COORDINATOR)
