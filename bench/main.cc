@@ -16,6 +16,7 @@
 
 #include "benchmarks.h"
 #include "context.h"
+#include "flags.h"
 #include "loops.h"
 #include "platform.h"
 #include "session.h"
@@ -46,138 +47,6 @@ void PrintHelp() {
 [[noreturn]] void Usage(const char* what) {
   std::fprintf(stderr, "rf-bench: %s (see --help)\n", what);
   std::exit(2);
-}
-
-std::vector<uint32_t> ParseList(const char* flag, const char* v, uint32_t lo, uint32_t hi) {
-  std::vector<uint32_t> out;
-  std::string s(v);
-  size_t at = 0;
-  while (at <= s.size()) {
-    size_t end = s.find(',', at);
-    if (end == std::string::npos) end = s.size();
-    std::string item = s.substr(at, end - at);
-    char* e = nullptr;
-    unsigned long x = std::strtoul(item.c_str(), &e, 10);
-    if (item.empty() || *e || x < lo || x > hi)
-      Usage((std::string(flag) + ": each value must be in " + std::to_string(lo) + ".." +
-             std::to_string(hi)).c_str());
-    out.push_back(static_cast<uint32_t>(x));
-    at = end + 1;
-  }
-  return out;
-}
-
-std::vector<uint32_t> DefaultProcs() {
-  rf_topology* topo = nullptr;
-  long npus = 0;
-  if (rf_topology_load(&topo) == 0) npus = rf_topology_npus(topo);
-  rf_topology_free(topo);
-  if (npus <= 0) npus = static_cast<long>(rf_os_ncpus());
-  std::vector<uint32_t> p{2, 3, 4};
-  for (long x = 8; x <= 2 * npus && x <= static_cast<long>(RF_MAX_PROCS); x *= 2)
-    p.push_back(static_cast<uint32_t>(x));
-  return p;
-}
-
-// Splits a comma-separated list (empty items kept, so that they are refused).
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at <= s.size()) {
-    size_t end = s.find(',', at);
-    if (end == std::string::npos) end = s.size();
-    out.push_back(s.substr(at, end - at));
-    at = end + 1;
-  }
-  return out;
-}
-
-// Found here rather than by every row's rf_launch (RF_EINVAL, each row
-// failing): a PU list this machine lacks is a bad value, as rf-soak says.
-void CheckPlacement(const rfb::Options& o, const std::string& text) {
-  if (o.placement.policy == RF_PLACE_NONE) return;
-  rf_topology* topo = nullptr;
-  if (rf_topology_load(&topo) != 0) return;  // the rows report what fails
-  int rc = 0;
-  for (uint32_t P : o.procs) {
-    std::vector<rf_binding> b(P);
-    bool over = false;
-    rc = rf_placement_plan(topo, &o.placement, P, b.data(), &over);
-    if (rc == RF_EINVAL) break;
-  }
-  rf_topology_free(topo);
-  if (rc == RF_EINVAL)
-    Usage(("--rf_placement=" + text + ": a PU this machine does not have").c_str());
-}
-
-// Takes our --rf_* flags out of argv; fills rfb::g_opts.
-void ParseOwnFlags(int* argc, char** argv) {
-  rfb::Options& o = rfb::g_opts;
-  std::string transports = "shm,coordinator", placement = "compact";
-  std::string algorithms = "central,dissemination,tree";
-  o.sizes = {8, 64, 1024, 4096};
-  o.traffic = {0, 1, 16, 256};
-  int kept = 1;
-  for (int i = 1; i < *argc; i++) {
-    const char* a = argv[i];
-    auto val = [&](const char* name) -> const char* {
-      size_t n = std::strlen(name);
-      return std::strncmp(a, name, n) == 0 && a[n] == '=' ? a + n + 1 : nullptr;
-    };
-    const char* v;
-    if ((v = val("--benchmark_min_time")))  // read, and left for Google Benchmark
-      o.watchdog_s = 60 + 20 * std::atof(v);
-    if (std::strncmp(a, "--rf_", 5) != 0)
-      argv[kept++] = argv[i];
-    else if ((v = val("--rf_procs"))) {
-      o.procs = ParseList("--rf_procs", v, 2, RF_MAX_PROCS);
-      procs_given = true;
-    }
-    else if ((v = val("--rf_placement")))
-      placement = v;
-    else if ((v = val("--rf_transport")))
-      transports = v;
-    else if ((v = val("--rf_algorithm")))
-      algorithms = v;
-    else if ((v = val("--rf_sizes")))
-      o.sizes = ParseList("--rf_sizes", v, 0, BENCH_MAX_SIZE);
-    else if ((v = val("--rf_traffic")))
-      o.traffic = ParseList("--rf_traffic", v, 0, 4096);
-    else if ((v = val("--rf_impl")))
-      o.impl = v;
-    else if ((v = val("--rf_impl_params")))
-      o.impl_params = v;
-    else
-      Usage((std::string("unknown flag ") + a).c_str());
-  }
-  *argc = kept;
-  argv[kept] = nullptr;
-  if (o.impl == "ringfence") o.impl.clear();  // the default, by its name
-  if (o.impl.empty() && !o.impl_params.empty())
-    Usage("--rf_impl_params: only with --rf_impl=<a driver>");
-  if (!o.impl_params.empty())
-    for (const std::string& kv : Split(o.impl_params))
-      if (kv.find('=') == std::string::npos || kv[0] == '=')
-        Usage(("--rf_impl_params: not key=value: '" + kv + "'").c_str());
-  if (o.procs.empty()) o.procs = DefaultProcs();
-  if (rf_placement_parse(placement.c_str(), &o.placement) != 0)
-    Usage("--rf_placement: compact, scatter, none or a PU list such as 0,2,4-7");
-  CheckPlacement(o, placement);
-  char text[256];
-  o.placement_text = rf_placement_format(&o.placement, text, sizeof text) == 0 ? text : placement;
-  for (const std::string& name : Split(transports)) {
-    rf_transport t;
-    if (rf_transport_parse(name.c_str(), &t) != 0) Usage("--rf_transport: shm and/or coordinator");
-    o.transports.push_back(t);
-  }
-  for (const std::string& name : Split(algorithms)) {
-    rf_algorithm a;
-    if (rf_algorithm_parse(name.c_str(), &a) != 0)
-      Usage("--rf_algorithm: central, dissemination, tree and/or auto");
-    bool dup = false;
-    for (rf_algorithm b : o.algorithms) dup = dup || a == b;
-    if (!dup) o.algorithms.push_back(a);  // one set of rows per algorithm
-  }
 }
 
 // A transport or algorithm the library does not offer yet (RF_EINVAL from
@@ -240,7 +109,14 @@ int main(int argc, char** argv) {
   if (rf_is_worker()) return rfb::WorkerMain(argc, argv);
   int peer = bench_pipe_init(argc, argv);  // maybe the pipe baseline's peer
   if (peer >= 0) return peer;
-  ParseOwnFlags(&argc, argv);
+  rf_topology* topo = nullptr;
+  if (rf_topology_load(&topo) != 0) topo = nullptr;
+  try {
+    procs_given = rfb::ParseOwnFlags(&argc, argv, topo, &rfb::g_opts);
+  } catch (const rfb::FlagError& e) {
+    Usage(e.what());
+  }
+  rf_topology_free(topo);
   benchmark::Initialize(&argc, argv, PrintHelp);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   rfb::SetWorkerArgv0(argv[0]);
