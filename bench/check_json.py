@@ -207,6 +207,12 @@ def main():
     if not path:
         ap.error("a JSON file (or --run and --out) is needed")
     if a.run:
+        # found before the run, not after it (rf-bench would run every row first)
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            print("check_json: --out=%s: the folder %s does not exist or cannot be written"
+                  % (path, folder), file=sys.stderr)
+            return 2
         cmd = a.emulator + [a.run] + run_args + ["--benchmark_out=" + path, "--benchmark_out_format=json"]
         print("check_json: running " + " ".join(cmd), flush=True)
         try:
