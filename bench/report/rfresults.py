@@ -30,6 +30,8 @@ import sys
 FAMILIES = [
     ("limit", r"limit/cacheline_rtt"),
     ("stream", r"limit/stream"),
+    # the core-to-core map: the round trip between OS PUs a < b
+    ("matrix", r"limit/matrix/pu:(?P<a>\d+)/pu:(?P<b>\d+)"),
     ("pingpong", r"ring/pingpong/size:(?P<size>\d+)"),
     ("throughput", r"ring/throughput/size:(?P<size>\d+)/readers:(?P<readers>\d+)"),
     ("throughput_batch", r"ring/throughput/size:(?P<size>\d+)/readers:(?P<readers>\d+)"
