@@ -42,7 +42,8 @@ static uint32_t first_pu(const struct rf_binding *pu, uint32_t lo, uint32_t hi)
  * share down to its children. A node given none is merged into the previous
  * share, which keeps its lower PU. out[k] is the table index of share k.
  * hwloc also splits at the levels the table lacks (L2, die, group), so the
- * two can differ there: README "Placement" lists where. */
+ * two can differ there: README, "Placement: scatter with hwloc and
+ * without", lists where. */
 static void distrib(const struct rf_binding *pu, uint32_t lo, uint32_t hi, int level, uint32_t n,
 		    uint32_t *out)
 {

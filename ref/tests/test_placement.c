@@ -197,7 +197,8 @@ static void test_synthetic(void)
  * not record has more than one child (an L2 shared by cores, a die holding
  * several L3s, a group), hwloc splits there too and the chosen PUs can
  * differ; above that level both give every object the same number of
- * participants. README "Placement" states the same figures. */
+ * participants. README, "Placement: scatter with hwloc and without",
+ * states the same figures. */
 enum { SAME_PUS, SAME_PER_L3, SAME_PER_PACKAGE };
 static const struct {
 	const char *topo;
