@@ -49,7 +49,7 @@ void Latency(benchmark::State& st, const std::string& name, rf_transport t, uint
   std::vector<int64_t> samples(n);
   bench_stats own{};
   cmd.iters = n;
-  if (cmd.op == OP_CACHELINE) bench_cacheline_reset(w);
+  if (cmd.op == OP_CACHELINE || cmd.op == OP_MATRIX) bench_cacheline_reset(w);
   if (cmd.op == OP_PTHREAD && bench_pthread_init(w) != 0) {
     st.SkipWithError("pthread_barrier_init failed");
     NoteFailure();
@@ -204,6 +204,61 @@ void Add(const std::string& name, std::function<void(benchmark::State&)> fn,
   if (iterations > 0) b->Iterations(iterations);
 }
 
+// limit/matrix: every unordered pair of PUs (the round trip goes both ways)
+// up to kMatrixPus PUs; beyond, the pairs of kMatrixPus of them, two
+// topology neighbours (SMT siblings or cores of one cache) at each of
+// kMatrixPus / 2 evenly spaced places, and the rows' label says so. A fixed
+// count of round trips per pair bounds the run: 120 pairs at most.
+constexpr uint32_t kMatrixPus = 16;
+constexpr int64_t kMatrixIters = 2000;
+
+void Matrix(benchmark::State& st, const std::string& name, const int32_t pin[2],
+            const std::string& sampled) {
+  std::vector<rf_binding> home = PlannedBinding(2, nullptr);
+  bench_cmd c{};
+  c.op = OP_MATRIX;
+  for (int i = 0; i < 2; i++) {
+    c.pin[i] = pin[i];
+    c.home[i] = home.empty() ? -1 : home[i].pu;
+  }
+  Latency(st, name, RF_TRANSPORT_SHM, 2, c,
+          [c](rf_world* w, uint64_t n, int64_t* s, bench_stats*) {
+            return bench_matrix_pair(w, c.pin, c.home, n, s);
+          }, false);
+  st.SetLabel(sampled);  // pinned to the pair, whatever the placement
+  if (home.empty()) CloseWorld();  // unpinned: nothing to bind back to
+}
+
+void RegisterMatrix() {
+  rf_topology* topo = nullptr;
+  rf_placement compact{};
+  compact.policy = RF_PLACE_COMPACT;
+  if (rf_topology_load(&topo) != 0) return;
+  std::vector<rf_binding> pu(rf_topology_npus(topo));
+  bool ok = rf_placement_plan(topo, &compact, static_cast<uint32_t>(pu.size()), pu.data(),
+                              nullptr) == 0;
+  rf_topology_free(topo);
+  if (!ok) return;
+  std::vector<int32_t> pick;  // OS indices, topology order
+  const size_t n = pu.size();
+  for (size_t k = 0; n > kMatrixPus && k < kMatrixPus / 2; k++)
+    for (size_t j = 0; j < 2; j++) pick.push_back(pu[k * n / (kMatrixPus / 2) + j].pu);
+  for (size_t i = 0; n <= kMatrixPus && i < n; i++) pick.push_back(pu[i].pu);
+  const std::string sampled = n > kMatrixPus ? "sampled: " + std::to_string(pick.size()) +
+                                                   " of " + std::to_string(n) + " PUs"
+                                             : "";
+  for (size_t i = 0; i < pick.size(); i++)
+    for (size_t j = i + 1; j < pick.size(); j++) {
+      int32_t pair[2] = {std::min(pick[i], pick[j]), std::max(pick[i], pick[j])};
+      std::string name = "limit/matrix/pu:" + std::to_string(pair[0]) + "/pu:" +
+                         std::to_string(pair[1]);
+      Add(name, [name, pair0 = pair[0], pair1 = pair[1], sampled](benchmark::State& st) {
+        const int32_t p[2] = {pair0, pair1};
+        Matrix(st, name, p, sampled);
+      }, kMatrixIters);
+    }
+}
+
 // A barrier row's iterations when its untimed traffic would dominate the
 // run: each round delivers K records of every participant to P-1 readers,
 // and only the barrier call is timed, so min_time of manual time can take
@@ -304,6 +359,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
               return bench_cacheline(w, n, s);
             }, false);
   });
+  RegisterMatrix();
   Add("limit/stream", [](benchmark::State& st) { Stream(st, "limit/stream"); });
   // A driver under test replaces the reference's ring and barrier rows; the
   // limits and the baselines stay, measured in the same run.

@@ -47,17 +47,18 @@ CONTEXT_KEYS = ["rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "h
 LATENCY = ["p50", "p99", "p999", "max"]
 WAITS = LATENCY + ["slowest_wait_mean"]
 RATES = ["records_per_second", "bytes_per_second"]
-COUNTERS = {"limit": LATENCY, "stream": RATES, "pingpong": LATENCY, "impl_pingpong": LATENCY,
+COUNTERS = {"limit": LATENCY, "matrix": LATENCY, "stream": RATES, "pingpong": LATENCY,
+            "impl_pingpong": LATENCY,
             "throughput": RATES,
             "throughput_batch": RATES, "barrier": WAITS, "pthread": WAITS, "pipe": LATENCY,
             "mpi": LATENCY}
-OPTIONAL = {"mpi",  # without --complete: a filtered run may leave it out
+OPTIONAL = {"mpi", "matrix",  # without --complete: a filtered run may leave them out
             "throughput_batch"}  # a variant: smoke runs may filter it out
 # A run of a driver (--rf_impl) has its ring and barrier rows instead of the
 # reference's: these families are then neither required nor allowed.
 REFERENCE_ONLY = {"pingpong", "throughput", "throughput_batch"}
 # Under mpirun (control_plane mpi) no world is launched: no limit rows.
-WORLD_ONLY = {"limit", "stream"}
+WORLD_ONLY = {"limit", "stream", "matrix"}
 
 
 def listed(ctx, key, default):

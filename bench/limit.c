@@ -8,6 +8,10 @@
  *   limit/stream         cache lines stream one way, one 64-byte line per
  *                        record: no one-writer ring between these two PUs
  *                        can move more records per second.
+ *   limit/matrix/pu:A/pu:B  the round trip of limit/cacheline_rtt with
+ *                        participants 0 and 1 moved to PUs A and B for the
+ *                        batch: the core-to-core map, which shows SMT
+ *                        siblings, shared caches and sockets apart.
  *
  * The spins are plain load loops without a pause instruction, so the figures
  * are the hardware's, not a back-off policy's. */
@@ -189,4 +193,36 @@ int bench_stream(rf_world *w, uint64_t iters, int64_t *elapsed_ns)
 	if (elapsed_ns)
 		*elapsed_ns = rf_os_now_ns() - t0;
 	return rc;
+}
+
+/* The PUs limit/matrix binds to, loaded on first use and kept for the
+ * process's life (every batch of the map needs it, in every participant). */
+static int bind_self(int32_t pu)
+{
+	static rf_topology *topo;
+	struct rf_binding b = {pu, -1, -1, -1};
+
+	if (pu < 0)
+		return 0;
+	if (!topo && rf_topology_load(&topo) != 0)
+		return RF_ETOPOLOGY;
+	return rf_placement_bind(topo, 0, &b);
+}
+
+int bench_matrix_pair(rf_world *w, const int32_t pin[2], const int32_t home[2], uint64_t iters,
+		      int64_t *samples)
+{
+	uint32_t me = rf_world_rank(w);
+	if (me > 1)
+		return 0;
+	int bound = bind_self(pin[me]);
+	/* The first round trips wait for the peer to migrate: untimed. The
+	 * line then holds 2 * warm, which the timed loop's first value (1)
+	 * is not, so it starts where this one ended. */
+	uint64_t warm = iters < 256 ? iters : 256;
+	int rc = bench_cacheline(w, warm, samples);
+	if (rc == 0)
+		rc = bench_cacheline(w, iters, samples);
+	int back = bind_self(home[me]);
+	return rc ? rc : bound ? bound : back;
 }

@@ -43,7 +43,8 @@ enum bench_op {
 	OP_IMPL_CLOSE,
 	OP_IMPL_BARRIER,
 	OP_IMPL_PINGPONG,
-	OP_MPI_BARRIER /* under mpirun: baseline/mpi_barrier on the suite's communicator */
+	OP_MPI_BARRIER, /* under mpirun: baseline/mpi_barrier on the suite's communicator */
+	OP_MATRIX       /* limit/matrix: the round trip with 0 and 1 moved to a PU pair */
 };
 
 /* What participant 0 tells its workers before each batch. */
@@ -56,6 +57,8 @@ struct bench_cmd {
 	uint32_t traffic; /* records sent by every participant before each round */
 	uint32_t mode;  /* enum rf_mode */
 	uint32_t batch; /* ring/throughput: records per rf_send_many, 0 for rf_send */
+	int32_t pin[2];  /* OP_MATRIX: the OS PUs of participants 0 and 1 for the batch */
+	int32_t home[2]; /* OP_MATRIX: where they go back after it, -1 to stay */
 };
 
 /* What each worker reports after a batch: its own time inside the barrier. */
@@ -145,6 +148,15 @@ int bench_cacheline(rf_world *w, uint64_t iters, int64_t *samples);
  * Call bench_stream_reset in participant 0 before the command is sent. */
 void bench_stream_reset(rf_world *w);
 int bench_stream(rf_world *w, uint64_t iters, int64_t *elapsed_ns);
+
+/* limit/matrix: participants 0 and 1 bind themselves to OS PUs pin[0] and
+ * pin[1], bounce the line as bench_cacheline (after an untimed warm-up, so
+ * the move to the new PUs is not sampled), then bind back to home[] (-1: no
+ * binding to return to; the caller drops the world). A failed bind still
+ * runs the loop, so the peer is not left spinning, and is returned after it.
+ * Call bench_cacheline_reset in participant 0 before the command is sent. */
+int bench_matrix_pair(rf_world *w, const int32_t pin[2], const int32_t home[2], uint64_t iters,
+		      int64_t *samples);
 
 /* ring/pingpong: participant 0 sends `size` bytes to 1, 1 sends them back. */
 int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples);

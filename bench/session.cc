@@ -97,6 +97,7 @@ int RunOp(rf_world* w, const bench_cmd& c, bench_stats* s) {
       return bench_barrier(w, c.iters, static_cast<rf_mode>(c.mode), c.traffic, nullptr, s);
     case OP_PTHREAD: return bench_pthread(w, c.iters, nullptr, s);
     case OP_STREAM: return bench_stream(w, c.iters, nullptr);
+    case OP_MATRIX: return bench_matrix_pair(w, c.pin, c.home, c.iters, nullptr);
     case OP_IMPL_OPEN:
       if (w) return bench_impl_open(rank, rf_world_size(w), rf_world_name(w));
       mpi_run_name = "rf-bench-" + std::to_string(c.iters);

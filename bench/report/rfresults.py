@@ -30,6 +30,8 @@ import sys
 FAMILIES = [
     ("limit", r"limit/cacheline_rtt"),
     ("stream", r"limit/stream"),
+    # the core-to-core map: the round trip between OS PUs a < b
+    ("matrix", r"limit/matrix/pu:(?P<pu_a>\d+)/pu:(?P<pu_b>\d+)"),
     ("pingpong", r"ring/pingpong/size:(?P<size>\d+)"),
     ("throughput", r"ring/throughput/size:(?P<size>\d+)/readers:(?P<readers>\d+)"),
     ("throughput_batch", r"ring/throughput/size:(?P<size>\d+)/readers:(?P<readers>\d+)"
@@ -84,7 +86,8 @@ PACKAGES = {"matplotlib": "python3-matplotlib", "scipy": "python3-scipy",
             "numpy": "python3-numpy", "hypothesis": "python3-hypothesis"}
 
 
-COUNTS = {"size", "readers", "batch", "procs", "traffic"}  # the numeric parameters
+# the numeric parameters
+COUNTS = {"size", "readers", "batch", "procs", "traffic", "pu_a", "pu_b"}
 
 
 def base_name(name):

@@ -228,6 +228,50 @@ def check_missing_counters(tmp):
           "check_json: a row without its counters fails the check (%d)" % p.returncode)
 
 
+def check_matrix(tmp):
+    """limit/matrix rows (4 PUs, SMT pairs fast) become a heatmap beside the
+    topology lstopo draws from the context; without lstopo the report says so."""
+    doc = rr.read(A)
+    doc["context"]["hwloc_topology"] = "Package:1 L3Cache:1 Core:2 PU:2"
+    # only the limit and the map: the report then draws no other figure
+    lim = [r for r in doc["benchmarks"] if r["name"] == "limit/cacheline_rtt/manual_time"]
+    doc["benchmarks"] = list(lim)
+    for r in lim:
+        for a in range(4):
+            for b in range(a + 1, 4):
+                v = 31.0 if a // 2 == b // 2 else 247.0
+                n = "limit/matrix/pu:%d/pu:%d/iterations:2000/manual_time" % (a, b)
+                doc["benchmarks"].append(dict(r, name=n, run_name=n, p50=v, p99=2 * v, label=""))
+    path = os.path.join(tmp, "bench-matrix.json")
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    have_lstopo = shutil.which("lstopo") or shutil.which("lstopo-no-graphics")
+    for hide in (False, True):
+        out = os.path.join(tmp, "report-matrix-%d" % hide)
+        env = dict(os.environ, PATH=tmp) if hide else None  # no lstopo on an empty PATH
+        p = subprocess.run([sys.executable, os.path.join(CI, "rf-report"), "--out", out,
+                            "--no-install", path], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, env=env)
+        md = open(os.path.join(out, "REPORT.md")).read() if p.returncode == 0 else ""
+        svg = os.path.join(out, "figures", "matrix-0-fixture-cpu-a.svg")
+        svg = open(svg).read() if os.path.exists(svg) else ""
+        check(p.returncode == 0 and "## Core-to-core map" in md
+              and "(figures/matrix-0-fixture-cpu-a.png)" in md
+              and os.path.getsize(os.path.join(out, "figures", "matrix-0-fixture-cpu-a.png"))
+              > 10000, "core-to-core map: a heatmap figure%s (%d)"
+              % (" without lstopo" if hide else "", p.returncode))
+        # every pair both ways: 6 pairs, 12 cells; 4 of them SMT siblings
+        check(svg.count(">31<") == 4 and svg.count(">247<") == 8,
+              "core-to-core map: each pair's p50 in both of its cells")
+        drawn = "topology (lstopo of the recorded hwloc string)" in svg
+        if hide or not have_lstopo:
+            check(not drawn and "lstopo not found (Debian package hwloc)" in md,
+                  "without lstopo the report says so and draws the map alone")
+        else:
+            check(drawn and "lstopo not found" not in md and "cannot draw" not in md,
+                  "with lstopo: the topology beside the map, and no note")
+
+
 def row_of(out, name):
     """The compare table line of one benchmark."""
     for line in out.splitlines():
@@ -280,14 +324,39 @@ def main():
               and "| shm central delivery/processing fence / rendezvous, K=0 | P=2 1.55/1.51; "
               "P=4 1.11/1.09 |" in md and "issue 4" not in md,
               "targets table: best rendezvous against MPI, fence ratios per P")
-        check("| fixture-cpu-a | 5 | 5,151,000 | 0 | 0 | 53 / 796,600 (66.5 per million) | 21.4 |"
-              in md, "soak totals row: rounds, violations, stalls, miss rate, release latency")
+        check("| fixture-cpu-a | 5 | 5,151,000 | 0 | 0 | 53 / 796,600 (0.00665 %) | 21.4 |"
+              in md and "per million" not in md,
+              "soak totals row: rounds, violations, stalls, miss rate in %, release latency")
+        check("| 2 | shm | central | all | none | 2,100,000 | 3500 | 0 | 0 | 41 / 700,000 "
+              "(0.00586 %) |" in md, "soak run row: its miss rate in %")
+        check(re.findall(r"^## .*", md, re.M)[:2] == ["## What the fence costs, and against MPI",
+                                                      "## Platforms"],
+              "the first table: what the fence costs, and against MPI")
+        check("| fixture-cpu-a | 1.55 / 1.51 (central) | P=4: 1.11 / 1.09 (central) * | 0.755 "
+              "(543 ns against 719 ns) | P=4: 0.000363 (3.99 us against 11.01 ms) * |" in md
+              and "| fixture-cpu-b | 1.53 / 1.53 (central) | P=4: 1.13 / 1.07 (central) | "
+              "- (MPI_Barrier not run) |" in md,
+              "fence cost: one line per platform, P=2 and the largest P, against MPI_Barrier")
+        check(re.search(r"issue \d", md) is None, "no 'issue N' wording in the report")
+        svg = os.path.join(out, "figures", "barrier-rendezvous.svg")
+        svg = open(svg).read() if os.path.exists(svg) else ""
+        check("baseline MPI_Barrier (no traffic), own scale" in svg
+              and "MPI_Barrier (own panel)" in svg,
+              "barrier figure: MPI_Barrier in a panel of its own")
+        for f in ("barrier-rendezvous", "ring-rtt", "ring-throughput"):
+            path = os.path.join(out, "figures", f + ".svg")
+            text = open(path).read() if os.path.exists(path) else ""
+            # one legend entry per platform (a colour), not one per style
+            check(text.count(">fixture-cpu-a<") == 1 and text.count(">fixture-cpu-b<") == 1,
+                  "%s: each platform once in the legend" % f)
         check("| 3 * | shm | central | delivery | kill-worker | 51,000 | 85 | 0 | 0 | - "
               "| 40 (0 failed) | 21.40 / 21.40 |" in md,
               "soak run row of the kill-worker trials (a file without algorithms: central)")
 
         check("| physical limit over repetitions | 237 ns to 243 ns |" in md
               and "moved by more than" not in md, "a steady physical limit is not flagged")
+
+        check_matrix(tmp)
 
         # --- a run whose physical limit moved (a VM's vCPUs changed cores) -------
         doc = rr.read(A)

@@ -318,6 +318,16 @@ bool rf_barrier_plan_valid(const struct rf_seg_header *h);
  * L3, then the L3s of one package. The policies (placement.c) work on this
  * table only; each loader (hwloc, Windows) builds it. Never empty. */
 const struct rf_binding *rf_topology_pus(const rf_topology *topo, uint32_t *npus);
+/* placement.c -> placement_*.c: n participants (1 <= n <= the PU count)
+ * spread from the root, packages first, down to PUs: out[k] is the table
+ * index of participant k's PU. With hwloc it is hwloc_distrib over every
+ * level hwloc knows; the Windows fallback applies the same rule to the
+ * table's levels (rf_distrib_table). RF_ENOMEM, else 0. */
+int rf_topology_scatter(const rf_topology *topo, uint32_t n, uint32_t *out);
+/* distrib_table.c: hwloc_distrib's rule over the table's own levels
+ * (package, L3, core, PU); out[k] as for rf_topology_scatter. Only in
+ * builds without hwloc, and in test_placement, which compares it with hwloc. */
+void rf_distrib_table(const struct rf_binding *pu, uint32_t npus, uint32_t n, uint32_t *out);
 /* error.c: snprintf that keeps counting past len, so truncation is
  * checked once at the end by comparing *used with len. */
 void rf_appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)

@@ -148,91 +148,22 @@ static const struct rf_binding *find_pu(const struct rf_binding *pu, uint32_t n,
 	return NULL;
 }
 
-/* Tree levels of the table, root first: the machine (one node), packages,
- * L3s, cores, PUs. In topology order a node's PUs are one contiguous run. */
-enum { LV_MACHINE, LV_PACKAGE, LV_L3, LV_CORE, LV_PU };
-
-static int64_t key(const struct rf_binding *b, uint32_t i, int level)
-{
-	switch (level) {
-	case LV_PACKAGE:
-		return b[i].package;
-	case LV_L3:
-		return b[i].l3;
-	case LV_CORE:
-		return b[i].core;
-	case LV_PU:
-		return i;
-	default:
-		return 0;
-	}
-}
-
-/* The PU with the lowest OS index in [lo, hi): what hwloc_bitmap_singlify
- * keeps of a cpuset. */
-static uint32_t first_pu(const struct rf_binding *pu, uint32_t lo, uint32_t hi)
-{
-	uint32_t best = lo;
-
-	for (uint32_t i = lo + 1; i < hi; i++)
-		if (pu[i].pu < pu[best].pu)
-			best = i;
-	return best;
-}
-
-/* hwloc_distrib on the table: the nodes at `level` inside [lo, hi) share n
- * participants in proportion to their PU counts, rounding so the earlier
- * nodes get the extra ones; a node given more than one passes its share
- * down to its children. A node given none is merged into the previous
- * share, which keeps its lower PU. out[k] is the table index of share k.
- * The same result as hwloc_distrib from the root, except where hwloc has a
- * level the table does not (an L2, die or group shared by several cores):
- * hwloc also splits there, this goes straight from L3 to cores. */
-static void distrib(const struct rf_binding *pu, uint32_t lo, uint32_t hi, int level, uint32_t n,
-		    uint32_t *out)
-{
-	uint64_t total = hi - lo, given_weight = 0;
-	uint32_t given = 0;
-
-	for (uint32_t a = lo; a < hi;) {
-		uint32_t b = a + 1;
-
-		while (b < hi && key(pu, b, level) == key(pu, a, level))
-			b++;
-		uint64_t weight = b - a;
-		uint32_t chunk = (uint32_t)(((given_weight + weight) * n + total - 1) / total -
-					    (given_weight * n + total - 1) / total);
-		if (level == LV_PU || chunk <= 1) {
-			uint32_t f = first_pu(pu, a, b);
-
-			for (uint32_t j = 0; j < chunk; j++)
-				out[given + j] = f;
-			if (chunk == 0 && given > 0 && pu[f].pu < pu[out[given - 1]].pu)
-				out[given - 1] = f;
-		} else {
-			distrib(pu, a, b, level + 1, chunk, out + given);
-		}
-		given += chunk;
-		given_weight += weight;
-		a = b;
-	}
-}
-
-/* One PU per participant, spread from the root down: across packages first,
- * then L3s, then cores; beyond one per PU, round-robin. */
-static int plan_scatter(const struct rf_binding *pu, uint32_t npus, uint32_t nprocs,
-			struct rf_binding *out)
+/* One PU per participant, spread from the root down as the loader's
+ * rf_topology_scatter does it; beyond one per PU, round-robin. */
+static int plan_scatter(const rf_topology *topo, const struct rf_binding *pu, uint32_t npus,
+			uint32_t nprocs, struct rf_binding *out)
 {
 	uint32_t n = nprocs < npus ? nprocs : npus;
 	uint32_t *pick = calloc(n, sizeof *pick);
+	int rc;
 
 	if (!pick)
 		return RF_ENOMEM;
-	distrib(pu, 0, npus, LV_MACHINE, n, pick);
-	for (uint32_t i = 0; i < nprocs; i++)
+	rc = rf_topology_scatter(topo, n, pick);
+	for (uint32_t i = 0; i < nprocs && rc == 0; i++)
 		out[i] = pu[pick[i % n]];
 	free(pick);
-	return 0;
+	return rc;
 }
 
 static int plan_list(const struct rf_binding *pu, uint32_t npus, const struct rf_placement *pl,
@@ -282,7 +213,7 @@ int rf_placement_plan(const rf_topology *topo, const struct rf_placement *pl, ui
 		break;
 	case RF_PLACE_SCATTER:
 		if (nprocs > 0)
-			rc = plan_scatter(pu, npus, nprocs, out);
+			rc = plan_scatter(topo, pu, npus, nprocs, out);
 		over = nprocs > npus;
 		break;
 	case RF_PLACE_LIST:

@@ -1,8 +1,10 @@
 /* ringfence — the topology from hwloc 2.x (SPEC §5): loading, describing,
- * binding, and the PU table the policies in placement.c work on. */
+ * binding, the PU table the policies in placement.c work on, and scatter
+ * by hwloc_distrib itself. */
 #include "internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <hwloc.h>
 #ifdef _WIN32
 #include <windows.h>
@@ -108,6 +110,39 @@ const struct rf_binding *rf_topology_pus(const rf_topology *topo, uint32_t *npus
 {
 	*npus = topo->npus;
 	return topo->pu;
+}
+
+int rf_topology_scatter(const rf_topology *topo, uint32_t n, uint32_t *out)
+{
+	hwloc_obj_t root = hwloc_get_root_obj(topo->t);
+	hwloc_cpuset_t *sets = calloc(n, sizeof *sets);
+	int rc = 0;
+
+	if (!sets)
+		return RF_ENOMEM;
+	/* From the root over every level (until = INT_MAX), so caches, dies and
+	 * groups the PU table does not record split the participants too. */
+	if (hwloc_distrib(topo->t, &root, 1, sets, n, INT_MAX, 0) < 0)
+		rc = RF_EINVAL;
+	for (uint32_t k = 0; k < n; k++) {
+		hwloc_obj_t pu = NULL;
+
+		if (rc == 0 && !sets[k])
+			rc = RF_ENOMEM; /* hwloc_bitmap_dup failed inside */
+		if (rc == 0) {
+			/* the lowest PU of the share, as hwloc's own examples do */
+			hwloc_bitmap_singlify(sets[k]);
+			pu = hwloc_get_pu_obj_by_os_index(topo->t,
+							  (unsigned)hwloc_bitmap_first(sets[k]));
+			if (!pu)
+				rc = RF_ETOPOLOGY;
+		}
+		if (rc == 0) /* logical PU order is the table's order */
+			out[k] = pu->logical_index;
+		hwloc_bitmap_free(sets[k]);
+	}
+	free(sets);
+	return rc;
 }
 
 int rf_topology_describe(const rf_topology *topo, char *buf, size_t len)

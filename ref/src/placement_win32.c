@@ -146,6 +146,13 @@ const struct rf_binding *rf_topology_pus(const rf_topology *topo, uint32_t *npus
 	return topo->pu;
 }
 
+int rf_topology_scatter(const rf_topology *topo, uint32_t n, uint32_t *out)
+{
+	/* no hwloc_distrib here: its rule on the table's levels */
+	rf_distrib_table(topo->pu, topo->npus, n, out);
+	return 0;
+}
+
 int rf_topology_describe(const rf_topology *topo, char *buf, size_t len)
 {
 	size_t used = 0;

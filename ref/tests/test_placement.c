@@ -4,6 +4,10 @@
 
 #include <string.h>
 
+#ifndef RF_TEST_NO_HWLOC
+#include "../src/internal.h" /* rf_topology_pus, rf_distrib_table */
+#endif
+
 #define SYN "package:2 l3cache:2 core:4 pu:2" /* 32 PUs, 2 per core, 8 per L3 */
 
 static void expect(const struct rf_binding *b, int pu, int core, int l3, int pkg, const char *what,
@@ -187,6 +191,118 @@ static void test_synthetic(void)
 	rf_topology_free(NULL);
 }
 
+#ifndef RF_TEST_NO_HWLOC
+/* Synthetic machines for scatter (hwloc_distrib) against the table's rule
+ * (rf_distrib_table, the Windows fallback's). Where a level the table does
+ * not record has more than one child (an L2 shared by cores, a die holding
+ * several L3s, a group), hwloc splits there too and the chosen PUs can
+ * differ; above that level both give every object the same number of
+ * participants. README, "Placement: scatter with hwloc and without",
+ * states the same figures. */
+enum { SAME_PUS, SAME_PER_L3, SAME_PER_PACKAGE };
+static const struct {
+	const char *topo;
+	int same;        /* what must agree for every participant count */
+	uint32_t differ; /* participant counts 1..npus whose PUs differ */
+} distrib_cases[] = {
+	{SYN, SAME_PUS, 0},
+	{"pack:3 die:2 l3:1 core:3 pu:1", SAME_PUS, 0}, /* one L3 per die: nothing new */
+	{"pack:2 die:2 l3:1 group:2 l2:2 core:2 pu:2", SAME_PER_L3, 28},
+	{"pack:2 l3:2 l2:2 core:3 pu:2", SAME_PER_L3, 14},
+	{"pack:2 l3:1 group:3 l2:1 core:2 pu:2", SAME_PER_L3, 12},
+	{"pack:1 l3:1 l2:3 core:2 pu:1", SAME_PER_L3, 2},
+	{"pack:1 die:3 l3:2 core:2 pu:1", SAME_PER_PACKAGE, 4},
+};
+
+/* Participants per L3 (or package) of the first n bindings, in out[0..npus). */
+static void per_object(const struct rf_binding *b, uint32_t n, bool l3, uint32_t *out,
+		       uint32_t npus)
+{
+	memset(out, 0, npus * sizeof *out);
+	for (uint32_t i = 0; i < n; i++)
+		out[l3 ? b[i].l3 : b[i].package]++;
+}
+
+static void pus_text(const struct rf_binding *b, uint32_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < n; i++)
+		rf_appendf(buf, len, &used, i ? ",%d" : "%d", (int)b[i].pu);
+}
+
+/* The scatter policy's PUs and the table rule's for n participants. */
+static void both(rf_topology *topo, uint32_t n, struct rf_binding *got, struct rf_binding *want,
+		 char *g, char *w, size_t len)
+{
+	uint32_t npus = 0;
+	const struct rf_binding *pu = rf_topology_pus(topo, &npus);
+	uint32_t *pick = calloc(npus, sizeof *pick);
+	bool over = false;
+
+	CHECK(pick, "calloc");
+	plan(topo, "scatter", n, got, &over);
+	rf_distrib_table(pu, npus, n, pick);
+	for (uint32_t k = 0; k < n; k++)
+		want[k] = pu[pick[k]];
+	free(pick);
+	pus_text(got, n, g, len);
+	pus_text(want, n, w, len);
+}
+
+/* Every participant count of every case: the differences are exactly as
+ * many as listed, and never above the level hwloc adds. A scatter that was
+ * the table's rule (no hwloc_distrib) finds no differences and fails. */
+static void test_distrib(void)
+{
+	char g[4096], w[4096];
+
+	for (size_t t = 0; t < sizeof distrib_cases / sizeof distrib_cases[0]; t++) {
+		rf_topology *topo;
+		uint32_t differ = 0;
+
+		CHECK_OK(rf_topology_load_synthetic(distrib_cases[t].topo, &topo));
+		uint32_t npus = rf_topology_npus(topo);
+		struct rf_binding *got = calloc(npus, sizeof *got), *want = calloc(npus, sizeof *want);
+		uint32_t *cg = calloc(npus, sizeof *cg), *cw = calloc(npus, sizeof *cw);
+		CHECK(got && want && cg && cw, "calloc");
+		for (uint32_t n = 1; n <= npus; n++) {
+			both(topo, n, got, want, g, w, sizeof g);
+			differ += strcmp(g, w) != 0;
+			CHECK(distrib_cases[t].same != SAME_PUS || strcmp(g, w) == 0,
+			      "'%s' n=%u: scatter %s, table %s", distrib_cases[t].topo, n, g, w);
+			per_object(got, n, distrib_cases[t].same == SAME_PER_L3, cg, npus);
+			per_object(want, n, distrib_cases[t].same == SAME_PER_L3, cw, npus);
+			CHECK(memcmp(cg, cw, npus * sizeof *cg) == 0,
+			      "'%s' n=%u: scatter %s, table %s give an %s different shares",
+			      distrib_cases[t].topo, n, g, w,
+			      distrib_cases[t].same == SAME_PER_L3 ? "L3" : "object");
+		}
+		CHECK(differ == distrib_cases[t].differ, "'%s': %u participant counts differ, want %u",
+		      distrib_cases[t].topo, differ, distrib_cases[t].differ);
+		free(got);
+		free(want);
+		free(cg);
+		free(cw);
+		rf_topology_free(topo);
+	}
+
+	/* The README's example: 3 L2s of 2 cores. hwloc gives the second
+	 * participant the second L2's first core; the table, knowing only the
+	 * L3's 6 cores, the fourth core (the second L2's second). */
+	struct rf_binding got[6], want[6];
+	rf_topology *topo;
+	CHECK_OK(rf_topology_load_synthetic("pack:1 l3:1 l2:3 core:2 pu:1", &topo));
+	both(topo, 2, got, want, g, w, sizeof g);
+	CHECK(strcmp(g, "0,2") == 0 && strcmp(w, "0,3") == 0, "2 of 6: scatter %s, table %s", g, w);
+	both(topo, 4, got, want, g, w, sizeof g);
+	CHECK(strcmp(g, "0,1,2,4") == 0 && strcmp(w, "0,1,3,4") == 0, "4 of 6: scatter %s, table %s",
+	      g, w);
+	rf_topology_free(topo);
+}
+#endif
+
 static void check_bound_to(int pu, const char *how)
 {
 	struct tu_cpuset set;
@@ -257,6 +373,9 @@ int main(void)
 {
 	test_parse_format();
 	test_synthetic();
+#ifndef RF_TEST_NO_HWLOC
+	test_distrib();
+#endif
 	test_real();
 	printf("test_placement: ok\n");
 	return 0;
