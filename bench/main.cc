@@ -28,6 +28,7 @@ bool procs_given = false;  // --rf_procs was on the command line
 void PrintHelp() {
   benchmark::PrintDefaultHelp();
   std::fprintf(stdout,
+               "          [--version]                     the version and git revision of this build\n"
                "          [--rf_procs=<P>,...]            default: 2,3,4 and powers of two up to twice the PUs\n"
                "          [--rf_placement=compact|scatter|none|<PU list>]  default: compact\n"
                "          [--rf_transport=shm,coordinator]  default: both (unavailable ones are skipped)\n"
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
   if (rf_is_worker()) return rfb::WorkerMain(argc, argv);
   int peer = bench_pipe_init(argc, argv);  // maybe the pipe baseline's peer
   if (peer >= 0) return peer;
+  for (int i = 1; i < argc; i++)
+    if (std::strcmp(argv[i], "--version") == 0) {  // Google Benchmark has none of its own
+      std::printf("rf-bench %s (revision %s)\n", RF_BENCH_VERSION, RF_BENCH_GIT_REVISION);
+      return 0;
+    }
   rf_topology* topo = nullptr;
   if (rf_topology_load(&topo) != 0) topo = nullptr;
   try {

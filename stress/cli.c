@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "record.h"
+#include "rf_build_info.h"
 #include "rf_os.h"
 
 static const char usage[] =
@@ -54,6 +55,7 @@ static const char usage[] =
 	"      --launcher=L        self | mpi: who starts the participants (default self, or\n"
 	"                          mpi when mpirun's environment is present)\n"
 	"  -h, --help              this text\n"
+	"  -V, --version           the version and git revision of this build\n"
 	"\n"
 	"Faults: kill-worker kills a random worker mid-round, survivors must get\n"
 	"RF_EPEERDEAD within the bound; kill-coordinator kills participant 0 from a\n"
@@ -163,6 +165,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 		{"impl-params", required_argument, NULL, 13},
 		{"launcher", required_argument, NULL, 14},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	static const char *const signals[] = {"KILL", "TERM", "INT"};
@@ -190,7 +193,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 	bool rounds_set = false;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:t:a:m:r:d:s:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:t:a:m:r:d:s:hV", longs, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->procs = (uint32_t)parse_u64("procs", optarg, 2, RF_MAX_PROCS); break;
 		case 't':
@@ -261,6 +264,9 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 			break;
 		}
 		case 'h': fputs(usage, stdout); exit(EXIT_PASS);
+		case 'V':
+			printf("rf-soak %s (revision %s)\n", RF_BUILD_VERSION, RF_BUILD_REVISION);
+			exit(EXIT_PASS);
 		default:
 			fprintf(stderr, "rf-soak: unknown option or missing value: '%s'\nTry 'rf-soak --help'.\n",
 				argv[optind - 1]);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rf_build_info.h"
 #include "ringfence.h"
 
 static const char usage[] =
@@ -16,7 +17,8 @@ static const char usage[] =
 	"\n"
 	"  --all-users   root only: every user's stale segments (still only those\n"
 	"                with a ringfence header)\n"
-	"  -h, --help    this text\n";
+	"  -h, --help    this text\n"
+	"  --version     the version and git revision of this build\n";
 
 static void log_stderr(void *ctx, int level, const char *msg)
 {
@@ -30,6 +32,10 @@ int main(int argc, char **argv)
 	bool all_users = false;
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("rf-clean %s (revision %s)\n", RF_BUILD_VERSION, RF_BUILD_REVISION);
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "--all-users") == 0) {
