@@ -1,5 +1,5 @@
 /* rf-soak's platform seam, proc_posix.c / proc_win32.c: signals, peak
- * RSS, a segment name that still opens, and the kill-coordinator
+ * RSS, a segment name that still opens, the host name, and the kill-coordinator
  * supervisor's child. Clock, pid liveness, the segment listing and the
  * seeded stream come from the support library (rf_os.h). */
 #ifndef RF_SOAK_PROC_H
@@ -26,6 +26,9 @@ long proc_fd_limit(void);
  * it (a name dies with its last holder, so rf_os_segments_each lists
  * none). POSIX: false, a name that outlived its world is in that list. */
 bool proc_segment_held(const char *name);
+/* This machine's host name in buf (UTF-8 or ASCII as the OS gives it; ""
+ * when it cannot be read); returns buf. */
+const char *proc_host_name(char *buf, size_t len);
 
 /* kill-coordinator: participant 0 runs in a child that the supervisor can
  * kill and outlive: a fork (POSIX, as child subreaper) or this program

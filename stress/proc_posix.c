@@ -44,6 +44,16 @@ long proc_fd_limit(void)
 	return (long)r.rlim_cur;
 }
 
+const char *proc_host_name(char *buf, size_t len)
+{
+	if (len == 0)
+		return buf;
+	if (gethostname(buf, len) != 0)
+		buf[0] = '\0';
+	buf[len - 1] = '\0'; /* POSIX leaves truncation unterminated */
+	return buf;
+}
+
 bool proc_segment_held(const char *name)
 {
 	(void)name;

@@ -59,6 +59,14 @@ long proc_fd_limit(void)
 
 /* A name lives while any process holds the mapping; when all are gone it
  * cannot be opened, so "still opens" is a segment that outlived its world. */
+const char *proc_host_name(char *buf, size_t len)
+{
+	DWORD n = len > 0xffff ? 0xffff : (DWORD)len;
+	if (len && !GetComputerNameExA(ComputerNameDnsHostname, buf, &n))
+		buf[0] = '\0';
+	return buf;
+}
+
 bool proc_segment_held(const char *name)
 {
 	wchar_t w[RF_NAME_MAX + 16];

@@ -1,19 +1,20 @@
 /* What rf-soak tells: a progress line while it runs, a summary, and JSON.
  *
- * The JSON is a flat object of numbers and strings; only the driver's
- * texts (name, version, params, describe) can hold what needs escaping, so
- * json_string writes those and fprintf the rest; ci/soak merges the files
- * with jq. */
+ * The JSON goes through json_writer.c (escaping, null for what is absent);
+ * ci/soak merges the files with jq. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ringfence.h>
 
+#include "json_writer.h"
 #include "proc.h"
 #include "report.h"
+#include "rf_build_info.h"
 #include "rf_os.h"
 
 void report_set_impl(struct soak_result *res, const struct soak_impl *im)
@@ -120,22 +121,6 @@ static const char *transport(const struct soak_opts *o, const struct soak_result
 	return res->impl->reference ? rf_transport_name(o->transport) : "-";
 }
 
-/* A JSON string of driver text, which may hold anything. */
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void summary(const struct soak_opts *o, struct soak_result *res)
 {
 	if (res->nlat)
@@ -178,48 +163,103 @@ static void summary(const struct soak_opts *o, struct soak_result *res)
 	printf("rf-soak: %s (exit %d)\n", verdict(res->exit_code), res->exit_code);
 }
 
+/* The run's facts that no option gives: where, from which build, when. */
+static void json_context(struct json_writer *w)
+{
+	char host[256], date[32];
+	time_t now = time(NULL);
+	struct tm *utc = gmtime(&now); /* participant 0 alone writes the summary */
+	json_begin_object(w, "context");
+	json_string(w, "host", proc_host_name(host, sizeof host)[0] ? host : NULL);
+	json_string(w, "rf_version", RF_BUILD_VERSION);
+	json_string(w, "rf_git_revision", RF_BUILD_REVISION);
+	json_string(w, "date", utc && strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", utc) ? date : NULL);
+	json_end_object(w);
+}
+
+/* A count of the sealed per-participant counts, or null when they could
+ * not be read (the summary prints "unreadable", never a number). */
+static void json_count(struct json_writer *w, const char *key, const struct soak_result *res,
+		       uint64_t v)
+{
+	if (res->counts_unreadable)
+		json_null(w, key);
+	else
+		json_uint(w, key, v);
+}
+
+/* Field names are what bench/report/rfresults.py reads (RUN_FIELDS) and
+ * ci/soak sums; absent values are null. */
 static int write_json(const struct soak_opts *o, const struct soak_result *res)
 {
 	if (!o->json)
 		return 0;
-	FILE *f = fopen(o->json, "w");
-	if (!f) {
-		perror(o->json);
-		return -1;
+	struct json_writer w;
+	json_init(&w);
+	json_begin_object(&w, NULL);
+	json_string(&w, "tool", "rf-soak");
+	json_context(&w);
+	json_uint(&w, "procs", o->procs);
+	json_string(&w, "transport", transport(o, res));
+	json_string(&w, "algorithm", algorithm(o, res));
+	json_string(&w, "mode", cli_mode_name(o->mode));
+	json_string(&w, "fault", cli_fault_name(o->fault));
+	json_uint(&w, "seed", o->seed);
+	json_string(&w, "impl", res->impl->drv->name);
+	json_string(&w, "impl_version", res->impl->drv->version);
+	json_string(&w, "impl_params", res->impl->params);
+	json_string(&w, "impl_describe", res->impl_describe);
+	json_string(&w, "launcher", o->launcher_mpi ? "mpi" : "self");
+	json_string(&w, "placement", placement(o));
+	json_string(&w, "binding", res->binding);
+	json_bool(&w, "oversubscribed", res->oversubscribed);
+	json_uint(&w, "rounds", res->rounds);
+	json_double(&w, "elapsed_s", res->elapsed_s, 3);
+	json_count(&w, "violations", res, res->violations);
+	json_count(&w, "stalls", res, res->stalls);
+	json_count(&w, "rendezvous_rounds", res, res->rv_rounds);
+	json_count(&w, "misses", res, res->misses);
+	if (res->counts_unreadable || !res->rv_rounds)
+		json_null(&w, "miss_per_million");
+	else
+		json_double(&w, "miss_per_million", 1e6 * (double)res->misses / (double)res->rv_rounds, 1);
+	json_uint(&w, "trials", res->trials);
+	json_uint(&w, "trials_failed", res->trials_failed);
+	json_begin_object(&w, "release_ms"); /* no kill, no latency: null, not 0 */
+	json_uint(&w, "n", res->nlat);
+	if (res->nlat) {
+		json_double(&w, "max", res->lat_ms[res->nlat - 1], 3);
+		json_double(&w, "p99", percentile(res, 0.99), 3);
+		json_double(&w, "p50", percentile(res, 0.5), 3);
+	} else {
+		json_null(&w, "max");
+		json_null(&w, "p99");
+		json_null(&w, "p50");
 	}
-	fprintf(f, "{\n  \"tool\": \"rf-soak\",\n  \"procs\": %u,\n  \"transport\": \"%s\",\n"
-		   "  \"algorithm\": \"%s\",\n"
-		   "  \"mode\": \"%s\",\n  \"fault\": \"%s\",\n  \"seed\": %llu,\n",
-		o->procs, transport(o, res), algorithm(o, res),
-		cli_mode_name(o->mode), cli_fault_name(o->fault), (unsigned long long)o->seed);
-	fputs("  \"impl\": ", f);
-	json_string(f, res->impl->drv->name);
-	fputs(",\n  \"impl_version\": ", f);
-	json_string(f, res->impl->drv->version);
-	fputs(",\n  \"impl_params\": ", f);
-	json_string(f, res->impl->params);
-	fputs(",\n  \"impl_describe\": ", f);
-	json_string(f, res->impl_describe);
-	fprintf(f, ",\n  \"launcher\": \"%s\",\n", o->launcher_mpi ? "mpi" : "self");
-	/* the placement text passed rf_placement_parse: letters, digits, ',' and '-' */
-	fprintf(f, "  \"placement\": \"%s\",\n  \"binding\": \"%s\",\n  \"oversubscribed\": %s,\n",
-		placement(o), res->binding, res->oversubscribed ? "true" : "false");
-	fprintf(f, "  \"rounds\": %llu,\n  \"elapsed_s\": %.3f,\n  \"violations\": %llu,\n"
-		   "  \"stalls\": %llu,\n  \"rendezvous_rounds\": %llu,\n  \"misses\": %llu,\n"
-		   "  \"miss_per_million\": %.1f,\n",
-		(unsigned long long)res->rounds, res->elapsed_s, (unsigned long long)res->violations,
-		(unsigned long long)res->stalls, (unsigned long long)res->rv_rounds,
-		(unsigned long long)res->misses,
-		res->rv_rounds ? 1e6 * (double)res->misses / (double)res->rv_rounds : 0.0);
-	fprintf(f, "  \"trials\": %llu,\n  \"trials_failed\": %llu,\n"
-		   "  \"release_ms\": {\"n\": %u, \"max\": %.3f, \"p99\": %.3f, \"p50\": %.3f},\n",
-		(unsigned long long)res->trials, (unsigned long long)res->trials_failed, res->nlat,
-		res->nlat ? res->lat_ms[res->nlat - 1] : 0.0, percentile(res, 0.99),
-		percentile(res, 0.5));
-	fprintf(f, "  \"counts_unreadable\": %s,\n", res->counts_unreadable ? "true" : "false");
-	fprintf(f, "  \"peak_rss_kb\": %ld,\n  \"exit_code\": %d\n}\n", res->peak_rss_kb,
-		res->exit_code);
-	return fclose(f) == 0 ? 0 : -1;
+	json_end_object(&w);
+	json_bool(&w, "counts_unreadable", res->counts_unreadable);
+	if (res->peak_rss_kb > 0)
+		json_int(&w, "peak_rss_kb", res->peak_rss_kb);
+	else
+		json_null(&w, "peak_rss_kb");
+	json_int(&w, "exit_code", res->exit_code);
+	json_end_object(&w);
+	const char *text = json_finish(&w);
+	int rc = -1;
+	FILE *f = text ? fopen(o->json, "w") : NULL;
+	if (!text)
+		fprintf(stderr, "rf-soak: %s: out of memory writing the JSON\n", o->json);
+	else if (!f)
+		perror(o->json);
+	else {
+		bool ok = fputs(text, f) >= 0;
+		if (fclose(f) != 0 || !ok)
+			perror(o->json);
+		else
+			rc = 0;
+	}
+	json_free(&w);
+	return rc;
 }
 
 int report_finish(const struct soak_opts *o, struct soak_result *res)

@@ -11,7 +11,10 @@ Used by ci/report, ci/compare, bench/summary.py and bench/check_json.py. Two kin
 * rf-soak summaries (ci/soak: results/<platform>/soak-<date>-<revision>.json):
   {platform, date, revision, seconds_per_run, totals, runs: [rf-soak --json
   objects]}; a single rf-soak --json object ("tool": "rf-soak") is read as a
-  summary of one run.
+  summary of one run. Since rf-soak writes through its JSON writer
+  (2026-12-02) a run has a context {host, rf_version, rf_git_revision, date},
+  and what it lacks is null: release_ms max/p99/p50 when n is 0, the counts
+  when they were unreadable; older files (zeros there) read as before.
 """
 import datetime
 import glob
@@ -290,12 +293,16 @@ class SoakResult:
     def __init__(self, path, doc):
         self.path = path
         if doc.get("tool") == "rf-soak":  # one rf-soak --json file
-            doc = {"runs": [doc], "totals": {}}
+            ctx = doc.get("context") or {}
+            doc = {"runs": [doc], "totals": {}, "date": ctx.get("date", "?"),
+                   "revision": ctx.get("rf_git_revision", "?")}
         self.runs = doc.get("runs", [])
         # A run from before rf-soak --algorithm names none: the shm transport
         # then had only the central counter, and the coordinator has no other.
         for r in self.runs:
             r.setdefault("algorithm", "central")
+            if r.get("misses") is None:  # counts unreadable (null): no miss rate either
+                r["rendezvous_rounds"] = None
         self.totals = dict(doc.get("totals") or {})
         for k in ("rounds", "violations", "stalls", "misses", "rendezvous_rounds"):
             self.totals.setdefault(k, sum(r.get(k, 0) or 0 for r in self.runs))
@@ -348,14 +355,15 @@ CONTEXT_FIELDS = dict({k: TEXT for k in (
     "rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology", "compiler",
     "compiler_flags", "build_type", "placement", "binding", "oversubscribed", "runtime",
     "baselines_absent", "algorithms", "algorithm_auto", "mpi", "impl", "impl_version",
-    "impl_describe", "impl_caps", "control_plane", "transports", "timer", "date")},
+    "impl_describe", "impl_caps", "control_plane", "transports", "timer", "date", "host")},
                       num_cpus=NUMBER, mhz_per_cpu=NUMBER, load_avg=NUMBERS,
                       cpu_scaling_enabled=FLAG, caches=LIST)
 SOAK_FIELDS = {"platform": TEXT, "context": OBJECT, "totals": OBJECT, "runs": LIST}
 # an rf-soak --json object (one run)
 RUN_FIELDS = dict({k: TEXT for k in ("tool", "transport", "mode", "fault", "algorithm",
                                      "placement", "binding")},
-                  oversubscribed=FLAG, release_ms=OBJECT,
+                  oversubscribed=FLAG, release_ms=OBJECT, context=OBJECT,
+                  counts_unreadable=FLAG,
                   **{k: NUMBER for k in ("procs", "rounds", "elapsed_s", "violations", "stalls",
                                          "rendezvous_rounds", "misses", "miss_per_million",
                                          "trials", "trials_failed", "peak_rss_kb", "exit_code",
@@ -366,7 +374,9 @@ TOTALS_FIELDS = {k: NUMBER for k in ("runs", "rounds", "violations", "stalls", "
 # null where a reader takes it as absent (rf-soak writes no such field as null,
 # but a reader that says "or 0" need not refuse it)
 NULLABLE = {"context", "totals", "platform", "release_ms", "rendezvous_rounds", "elapsed_s",
-            "peak_rss_kb", "exit_code"}
+            "peak_rss_kb", "exit_code", "violations", "stalls", "misses", "miss_per_million",
+            "release_ms_max"}
+RELEASE_FIELDS = {k: NUMBER for k in ("n", "max", "p99", "p50")}
 
 
 def _number(v):
@@ -402,12 +412,12 @@ def _kind(v):
     return "%s (%s)" % (kind, text if len(text) <= 40 else text[:37] + "...")
 
 
-def _check(path, where, obj, fields):
+def _check(path, where, obj, fields, nullable=NULLABLE):
     if not isinstance(obj, dict):
         raise BadResult("%s: %s is %s, not an object" % (path, where, _kind(obj)))
     for k, want in fields.items():
         v = obj.get(k)
-        if k in obj and not (v is None and k in NULLABLE) and not _is(v, want):
+        if k in obj and not (v is None and k in nullable) and not _is(v, want):
             raise BadResult("%s: %s: %s is %s, not %s" % (path, where, k, _kind(v), want))
     return obj
 
@@ -428,15 +438,24 @@ def check_soak(path, doc):
     """doc if it is an rf-soak summary (or one rf-soak --json object) whose
     fields the readers use have their types, else BadResult."""
     if doc.get("tool") == "rf-soak":
-        return _check(path, "the rf-soak run", doc, RUN_FIELDS)
+        return _check_run(path, "the rf-soak run", doc)
     _check(path, "the top level", doc, SOAK_FIELDS)
     _check(path, "context", doc.get("context") or {}, CONTEXT_FIELDS)
     _check(path, "totals", doc.get("totals") or {}, TOTALS_FIELDS)
     for i, r in enumerate(doc.get("runs", [])):
-        _check(path, "runs[%d]" % i, r, RUN_FIELDS)
-        _check(path, "runs[%d]: release_ms" % i, r.get("release_ms") or {},
-               {k: NUMBER for k in ("n", "max", "p99")})
+        _check_run(path, "runs[%d]" % i, r)
     return doc
+
+
+def _check_run(path, where, r):
+    """One rf-soak run: its fields, context and release latencies (null only
+    where there is none: n = 0)."""
+    _check(path, where, r, RUN_FIELDS)
+    _check(path, where + ": context", r.get("context") or {}, CONTEXT_FIELDS)
+    rel = r.get("release_ms") or {}
+    _check(path, where + ": release_ms", rel, RELEASE_FIELDS,
+           nullable={"max", "p99", "p50"} if isinstance(rel, dict) and not rel.get("n") else ())
+    return r
 
 
 def _no_constant(name):
