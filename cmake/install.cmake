@@ -1,5 +1,7 @@
 # Installation: the library, its headers, an exported CMake package
-# (find_package(ringfence) -> ringfence::ringfence) and ringfence.pc.
+# (find_package(ringfence) -> ringfence::ringfence), ringfence.pc and the
+# result tools (rf-report, rf-compare); the Debian package (CPack) is
+# cmake/package.cmake.
 # Included at the end of the top-level CMakeLists.txt.
 #
 # Static or shared: the library type follows BUILD_SHARED_LIBS, so the default
@@ -116,6 +118,49 @@ string(STRIP "${RF_PC_LIBS}" RF_PC_LIBS)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/ringfence.pc.in
   ${PROJECT_BINARY_DIR}/cmake/ringfence.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cmake/ringfence.pc DESTINATION ${RF_PKGCONFIG_INSTALL_DIR})
+
+# The result tools, rf-report and rf-compare, into bin/, and the module
+# they share (rfresults.py) into share/ringfence/python/. The installed
+# copies are the sources with one line each set at configure time: where
+# the module is, relative to bin/ (RF_PYTHON_DIR), and which build they come
+# from (rfresults.BUILD, for --version). Installed, their default --results
+# is the current directory's results/ (there is no source tree above them).
+# rf-bench's own install rule is in bench/ (only where it is built).
+set(RF_PYTHON_INSTALL_DIR ${CMAKE_INSTALL_DATADIR}/ringfence/python)
+if(IS_ABSOLUTE "${CMAKE_INSTALL_BINDIR}" OR IS_ABSOLUTE "${RF_PYTHON_INSTALL_DIR}")
+  set(_rf_pydir "${CMAKE_INSTALL_FULL_DATADIR}/ringfence/python")
+else()
+  file(RELATIVE_PATH _rf_pydir "/rf/${CMAKE_INSTALL_BINDIR}" "/rf/${RF_PYTHON_INSTALL_DIR}")
+endif()
+set(_rf_report_src ${PROJECT_SOURCE_DIR}/bench/report)
+# Copies src to dst with the line `from` made `to` (which must be there);
+# writes only when the text changes, so nothing rebuilds for nothing.
+function(rf_python_copy src dst from to)
+  file(READ ${src} text)
+  string(FIND "${text}" "${from}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "${src}: the line '${from}' that install.cmake sets is not there")
+  endif()
+  string(REPLACE "${from}" "${to}" text "${text}")
+  set(old "")
+  if(EXISTS ${dst})
+    file(READ ${dst} old)
+  endif()
+  if(NOT old STREQUAL text)
+    file(WRITE ${dst} "${text}")
+  endif()
+  set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${src})
+endfunction()
+foreach(tool rf-report rf-compare)
+  rf_python_copy(${_rf_report_src}/${tool} ${PROJECT_BINARY_DIR}/python/${tool}
+    "RF_PYTHON_DIR = \".\"" "RF_PYTHON_DIR = \"${_rf_pydir}\"")
+  install(PROGRAMS ${PROJECT_BINARY_DIR}/python/${tool} DESTINATION ${CMAKE_INSTALL_BINDIR})
+endforeach()
+rf_python_copy(${_rf_report_src}/rfresults.py ${PROJECT_BINARY_DIR}/python/rfresults.py
+  "BUILD = None" "BUILD = (\"${PROJECT_VERSION}\", \"${RF_GIT_REVISION}\")")
+install(FILES ${PROJECT_BINARY_DIR}/python/rfresults.py DESTINATION ${RF_PYTHON_INSTALL_DIR})
+unset(_rf_pydir)
+unset(_rf_report_src)
 
 # install_consumer: installs this build tree into a prefix under the build
 # directory, then builds and runs a small consumer against it twice: through

@@ -1,6 +1,6 @@
 """Reading ringfence result files: the one place that knows their format.
 
-Used by ci/report, ci/compare, bench/summary.py and bench/check_json.py. Two kinds of file live under results/:
+Used by rf-report, rf-compare (ci/report, ci/compare), bench/summary.py and bench/check_json.py. Two kinds of file live under results/:
 
 * rf-bench output (Google Benchmark JSON, written by ci/bench as
   results/<platform>/<date>-<revision>.json): "context" (SPEC section 8 keys)
@@ -22,7 +22,6 @@ import json
 import math
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -560,9 +559,12 @@ def newest(results_dir):
     return picked
 
 
-def need(modules, install=True):
-    """Imports modules; as root on Debian installs the missing ones with apt-get
-    (Debian's packages, never pip). Returns the list still missing."""
+def need(modules, install=None):
+    """Imports modules; returns the list still missing after saying which
+    Debian packages hold them. Never installs anything (the ci/ callers do:
+    ci_install); install is accepted and ignored, for callers from when it
+    could. Where only /usr/bin/python3 has them (a pyenv or venv python runs
+    us), re-executes the tool under it."""
 
     def missing_now():
         out = []
@@ -588,26 +590,53 @@ def need(modules, install=True):
     if not miss:
         return []
     system_python_has_them()  # returns only if it cannot run us instead
-    pkgs = [PACKAGES[m] for m in miss]
-    can = (install and os.path.exists("/etc/debian_version") and shutil.which("apt-get")
-           and hasattr(os, "geteuid") and os.geteuid() == 0)
-    if not can:
-        print("%s: missing Python modules %s: install %s" % (
-            os.path.basename(sys.argv[0]), ", ".join(miss), " ".join(pkgs)), file=sys.stderr)
-        return miss
-    print("== %s: installing %s" % (os.path.basename(sys.argv[0]), " ".join(pkgs)), file=sys.stderr)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends"] + pkgs
-    if subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr).returncode:
-        subprocess.run(["apt-get", "update", "-q"], env=env, stdin=subprocess.DEVNULL,
-                       stdout=sys.stderr)
-        subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr)
-    import importlib
-    importlib.invalidate_caches()
-    miss = missing_now()
-    if miss:
-        system_python_has_them()
+    pkgs = [PACKAGES.get(m, m) for m in miss]
+    print("%s: missing Python module%s %s: install the Debian package%s %s"
+          " (apt-get install %s)" % (
+              os.path.basename(sys.argv[0]), "s" if len(miss) > 1 else "", ", ".join(miss),
+              "s" if len(pkgs) > 1 else "", " ".join(pkgs), " ".join(pkgs)), file=sys.stderr)
     return miss
+
+
+# (version, git revision) of the build this copy was installed from:
+# cmake/install.cmake sets it in the installed copy. None in the source tree.
+BUILD = None
+
+
+def build_info():
+    """(project version, git revision) the tools' --version names: the
+    installed build's, else the source tree's (the version of the top
+    CMakeLists.txt, the revision by cmake/build-info.cmake's rule, which is
+    ci/lib.sh's ci_revision: -dirty when a source outside results/ differs)."""
+    if BUILD is not None:
+        return BUILD
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    version = "unknown"
+    try:
+        with open(os.path.join(root, "CMakeLists.txt"), encoding="utf-8") as f:
+            m = re.search(r"project\(ringfence\s+VERSION\s+([0-9.]+)", f.read())
+        version = m.group(1) if m else version
+    except OSError:
+        pass
+    revision = "unknown"
+    def git(*args):
+        return subprocess.run(["git", "-C", root] + list(args), stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+
+    try:
+        head = git("rev-parse", "--short=12", "HEAD")
+        if head.returncode == 0:
+            revision = head.stdout.strip()
+            if git("status", "--porcelain", "--", ".", ":!results").stdout.strip():
+                revision += "-dirty"
+    except OSError:  # no git
+        pass
+    return version, revision
+
+
+def version_line(tool):
+    """What tool --version prints, as the C tools do."""
+    return "%s %s (revision %s)" % ((tool,) + tuple(build_info()))
 
 
 def fmt_ns(v):
