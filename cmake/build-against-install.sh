@@ -1,5 +1,6 @@
 # Sourced by the tests that build a project against the installed package
-# (cmake/consumer/run.sh, ref/drivers/example/run.sh), as its users would.
+# (cmake/consumer/run.sh, cmake/package-test.sh, ref/drivers/example/run.sh),
+# as its users would.
 # Expects build_dir, work, config, cmake, generator, cc, cflags, prefix, and
 # optionally build_type (the project's CMAKE_BUILD_TYPE; default: config).
 
@@ -42,4 +43,18 @@ rf_build_against() {
 	else
 		"$cmake" --build "$work/build"
 	fi
+}
+
+# Runs cmake/consumer's program $1; fails unless it printed what it prints
+# when the library works (its barrier's RF_EMODE check).
+rf_check_consumer() {
+	out=$("$1")
+	echo "$out"
+	case "$out" in
+	"ringfence consumer: RF_EMODE: "?*) ;;
+	*)
+		echo "FAIL: unexpected output from the consumer $1" >&2
+		exit 1
+		;;
+	esac
 }

@@ -23,15 +23,7 @@ rf_install_tree
 rf_build_against "$here" -DCMAKE_EXE_LINKER_FLAGS="$ldflags"
 exe=$work/build/rf_consumer
 [ -x "$exe" ] || exe=$work/build/$config/rf_consumer
-out=$("$exe")
-echo "$out"
-case "$out" in
-"ringfence consumer: RF_EMODE: "?*) ;;
-*)
-	echo "FAIL: unexpected output from the find_package consumer" >&2
-	exit 1
-	;;
-esac
+rf_check_consumer "$exe"
 
 step "pkg-config consumer"
 PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
@@ -48,14 +40,6 @@ echo "pkg-config --cflags --libs ringfence: $pc_flags"
 # A shared libringfence lives in the prefix, not on the loader's path.
 LD_LIBRARY_PATH=$(pkg-config --variable=libdir ringfence)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH
-out=$("$work/consumer-pc")
-echo "$out"
-case "$out" in
-"ringfence consumer: RF_EMODE: "?*) ;;
-*)
-	echo "FAIL: unexpected output from the pkg-config consumer" >&2
-	exit 1
-	;;
-esac
+rf_check_consumer "$work/consumer-pc"
 
 echo "install_consumer: OK ($lib_type)"
