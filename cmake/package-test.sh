@@ -41,7 +41,9 @@ if ! "$cpack" -G DEB --config "$build_dir/CPackConfig.cmake" -C "$config" -B "$w
 	fail "cpack -G DEB failed"
 fi
 set -- "$work"/pkg/*.deb
-[ $# -eq 1 ] && [ -f "$1" ] || fail "cpack made no single .deb: $*"
+if [ $# -ne 1 ] || [ ! -f "$1" ]; then
+	fail "cpack made no single .deb: $*"
+fi
 deb=$1
 echo "$deb"
 field() { dpkg-deb --field "$deb" "$1"; }
@@ -77,6 +79,7 @@ expect_line() {
 	out=$("$@" </dev/null) || fail "$* exited $?"
 	line=$(printf '%s\n' "$out" | head -1)
 	echo "$*: $line"
+	# shellcheck disable=SC2254 # the pattern is a pattern
 	case "$line" in
 	$pattern) ;;
 	*) fail "$*: '$line' is not '$pattern'" ;;

@@ -354,9 +354,10 @@ CONTEXT_FIELDS = dict({k: TEXT for k in (
     "rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology", "compiler",
     "compiler_flags", "build_type", "placement", "binding", "oversubscribed", "runtime",
     "baselines_absent", "algorithms", "algorithm_auto", "mpi", "impl", "impl_version",
-    "impl_describe", "impl_caps", "control_plane", "transports", "timer", "date", "host")},
+    "impl_describe", "impl_caps", "control_plane", "transports", "timer", "date")},
                       num_cpus=NUMBER, mhz_per_cpu=NUMBER, load_avg=NUMBERS,
                       cpu_scaling_enabled=FLAG, caches=LIST)
+CONTEXT_FIELDS["host"] = TEXT  # an rf-soak run's context (with rf_version, rf_git_revision, date)
 SOAK_FIELDS = {"platform": TEXT, "context": OBJECT, "totals": OBJECT, "runs": LIST}
 # an rf-soak --json object (one run)
 RUN_FIELDS = dict({k: TEXT for k in ("tool", "transport", "mode", "fault", "algorithm",
@@ -370,8 +371,9 @@ RUN_FIELDS = dict({k: TEXT for k in ("tool", "transport", "mode", "fault", "algo
 TOTALS_FIELDS = {k: NUMBER for k in ("runs", "rounds", "violations", "stalls", "misses",
                                      "rendezvous_rounds", "release_ms_max", "peak_rss_kb",
                                      "failed_runs")}
-# null where a reader takes it as absent (rf-soak writes no such field as null,
-# but a reader that says "or 0" need not refuse it)
+# null where a reader takes it as absent: rf-soak writes the counts as null
+# when they were unreadable, and ci/soak's release_ms_max is null when no run
+# killed; the others a reader that says "or 0" need not refuse
 NULLABLE = {"context", "totals", "platform", "release_ms", "rendezvous_rounds", "elapsed_s",
             "peak_rss_kb", "exit_code", "violations", "stalls", "misses", "miss_per_million",
             "release_ms_max"}
