@@ -26,3 +26,14 @@ if(Python3_Interpreter_FOUND)
     TIMEOUT 120
     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;MPLBACKEND=Agg")
 endif()
+# rf-report and rf-compare as commands: --version, --help, and a missing
+# module named with its Debian package (exit 2) without installing anything.
+# Standard library only: never skipped where there is a Python 3.
+if(Python3_Interpreter_FOUND)
+  add_test(NAME report.tools
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/../bench/report/test_tools.py)
+  set_tests_properties(report.tools PROPERTIES
+    LABELS unit
+    TIMEOUT 60
+    ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;MPLBACKEND=Agg")
+endif()
