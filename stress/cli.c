@@ -10,7 +10,6 @@
 
 #include "cli.h"
 #include "record.h"
-#include "rf_build_info.h"
 #include "rf_os.h"
 
 static const char usage[] =
@@ -264,9 +263,7 @@ void cli_parse(int argc, char **argv, struct soak_opts *o)
 			break;
 		}
 		case 'h': fputs(usage, stdout); exit(EXIT_PASS);
-		case 'V':
-			printf("rf-soak %s (revision %s)\n", RF_BUILD_VERSION, RF_BUILD_REVISION);
-			exit(EXIT_PASS);
+		case 'V': o->version = true; break;
 		default:
 			fprintf(stderr, "rf-soak: unknown option or missing value: '%s'\nTry 'rf-soak --help'.\n",
 				argv[optind - 1]);

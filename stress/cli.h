@@ -68,6 +68,7 @@ struct soak_opts {
 	const char *impl_params; /* --impl-params: the driver's own k=v,... ("" if none) */
 	bool transport_set, algorithm_set; /* given on the command line */
 	bool launcher_mpi;       /* --launcher=mpi, or mpirun's environment */
+	bool version;            /* --version: main prints it (report_version) and exits */
 	uint32_t victim_trial;      /* internal (Windows): run as kill-coordinator's child */
 	const char *victim_channel;
 	int argc;

@@ -73,6 +73,8 @@ int main(int argc, char **argv)
 	rf_set_log(log_to_stderr, NULL);
 	struct soak_opts o;
 	cli_parse(argc, argv, &o);
+	if (o.version)
+		return report_version();
 	/* every process loads the driver: workers quietly, as participant 0
 	 * already said what is skipped (under mpirun: rank 0 says it) */
 	struct soak_impl im;

@@ -17,6 +17,12 @@
 #include "rf_build_info.h"
 #include "rf_os.h"
 
+int report_version(void)
+{
+	printf("rf-soak %s (revision %s)\n", RF_BUILD_VERSION, RF_BUILD_REVISION);
+	return EXIT_PASS;
+}
+
 void report_set_impl(struct soak_result *res, const struct soak_impl *im)
 {
 	res->impl = im;

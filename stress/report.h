@@ -30,6 +30,9 @@ struct soak_result {
 	char impl_describe[256];     /* the driver's describe() of participant 0's open */
 };
 
+/* Prints "rf-soak VERSION (revision REV)", the build's (as the JSON
+ * context names it); returns EXIT_PASS. */
+int report_version(void);
 /* Names the implementation under test in what the run reports. */
 void report_set_impl(struct soak_result *res, const struct soak_impl *im);
 
