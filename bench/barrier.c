@@ -35,7 +35,7 @@ int bench_barrier(rf_world *w, uint64_t iters, enum rf_mode mode, uint32_t traff
 		if (rc)
 			return rc;
 		if (stretch)
-			dt += dt * stretch / 100;
+			dt += (dt * stretch + 50) / 100;
 		if (hist)
 			bench_hist_record(hist, dt);
 		own->wait_ns += (uint64_t)dt;
