@@ -79,6 +79,9 @@ NEWER_KEYS = {"runtime": datetime.datetime(2026, 11, 25, 12, 44, 34, tzinfo=_UTC
 # the reference, called directly
 for _k in ("impl", "impl_version", "impl_describe", "impl_caps", "control_plane"):
     NEWER_KEYS[_k] = datetime.datetime(2026, 12, 1, 22, 0, 0, tzinfo=_UTC)
+# every latency row's histogram (rf-bench's histogram.h) and the scheme of
+# its buckets: a file from before has neither and falls back to the counters
+NEWER_KEYS["histogram_scheme"] = datetime.datetime(2026, 12, 2, 1, 20, 0, tzinfo=_UTC)
 # what Google Benchmark appends to a name (UseManualTime, MinTime, ...)
 GB_SUFFIX = re.compile(r"(/(manual_time|real_time|process_time|"
                        r"(min_time|min_warmup_time|iterations|repeats|threads):[^/]+))+$")
