@@ -88,6 +88,8 @@ class HistJsonReporter : public benchmark::BenchmarkReporter {
         row.insert(nl, ",\n      \"histogram\": " + hist[i]->json);
       GetOutputStream() << row;
     }
+    // every repetition of a benchmark is reported at once: its calls are done
+    for (const Run& r : runs) kept.erase(r.run_name.function_name);
   }
   void Finalize() override {
     inner_.Finalize();
