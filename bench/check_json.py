@@ -23,8 +23,9 @@ barrier rows; --expect-procs then requires a barrier row of every mode its
 impl_caps claims at each listed P. Under mpirun (control_plane mpi) the
 limit rows are not required: no world is launched there. A file whose
 context states histogram_scheme must carry a histogram in every latency
-row (p50 ... max), counting every iteration, whose percentiles are the row's
-p50, p99 and p999 counters; older files have none and need none.
+row (p50 ... max), counting every iteration, with its exact min and max in
+its first and last bucket, whose percentiles are the row's p50, p99 and p999
+counters; older files have none and need none.
 --self-test then removes each required item in turn
 from a copy and fails unless the check notices: the check can fail.
 
@@ -105,6 +106,12 @@ def histogram_problems(name, r, ctx):
     if why:
         return ["%s: histogram: %s" % (name, why)]
     out = []
+    # the exact min and max fall in the first and last bucket: the bucket math
+    # of the file and of this reader agree
+    if h["buckets"] and (rr.hist_index(h["min_ns"]) != h["buckets"][0][0]
+                         or rr.hist_index(h["max_ns"]) != h["buckets"][-1][0]):
+        out.append("%s: histogram: min %d / max %d ns are not in its first / last bucket"
+                   % (name, h["min_ns"], h["max_ns"]))
     if isinstance(r.get("iterations"), int) and h["count"] != r["iterations"]:
         out.append("%s: histogram: %d values for %d iterations" % (name, h["count"], r["iterations"]))
     for key, q in (("p50", 0.5), ("p99", 0.99), ("p999", 0.999)):
