@@ -3,13 +3,15 @@
 //
 // Registration order keeps benchmarks on the same world together, so each
 // world is launched once. Every latency benchmark uses manual time (the sum
-// of its timed sections) and reports p50/p99/p999/max over every iteration.
+// of its timed sections), counts every iteration into a histogram and
+// reports p50/p99/p999/max from it (reporter.h).
 #include "benchmarks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "platform.h"
@@ -22,7 +24,14 @@
 namespace rfb {
 namespace {
 
-using Loop = std::function<int(rf_world*, uint64_t n, int64_t* samples, bench_stats* own)>;
+using Loop = std::function<int(rf_world*, uint64_t n, bench_hist* hist, bench_stats* own)>;
+
+// A batch's histogram: 29 KiB whatever the iterations, so not on the stack.
+std::unique_ptr<bench_hist> NewHist() {
+  std::unique_ptr<bench_hist> h(new bench_hist);
+  bench_hist_reset(h.get());
+  return h;
+}
 
 void Label(benchmark::State& st, uint32_t P) {
   if (g_opts.mpi_size) {  // mpirun's binding, not our placement
@@ -46,7 +55,7 @@ void Latency(benchmark::State& st, const std::string& name, rf_transport t, uint
   rf_world* w = nullptr;
   if (impl ? !ImplReady(st, P) : mpi ? !MpiReady(st) : !(w = World(st, t, a, P))) return;
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
-  std::vector<int64_t> samples(n);
+  std::unique_ptr<bench_hist> hist = NewHist();
   bench_stats own{};
   cmd.iters = n;
   if (cmd.op == OP_CACHELINE || cmd.op == OP_MATRIX) bench_cacheline_reset(w);
@@ -58,14 +67,15 @@ void Latency(benchmark::State& st, const std::string& name, rf_transport t, uint
   if (!Start(st, cmd, name)) return;
   int rc = 0;
   while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
-    rc = loop(w, n, samples.data(), &own);
-    st.SetIterationTime(Seconds(samples));
+    bench_hist_reset(hist.get());
+    rc = loop(w, n, hist.get(), &own);
+    st.SetIterationTime(Seconds(*hist));
   }
   std::vector<bench_stats> all;
   if (!Finish(st, rc, own, &all)) return;
   // the closing fence: every worker has left pthread_barrier_wait
   if (cmd.op == OP_PTHREAD) bench_pthread_destroy(w);
-  Percentiles(st, samples);
+  KeepHistogram(st, name, *hist);
   if (waits) {
     double worst = 0;
     for (const bench_stats& s : all)
@@ -130,13 +140,14 @@ void Stream(benchmark::State& st, const std::string& name) {
 void PipePingpong(benchmark::State& st, const std::string& name) {
   CloseWorld();  // no world: only the two processes of the baseline run
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
-  std::vector<int64_t> samples(n);
+  std::unique_ptr<bench_hist> hist = NewHist();
   std::vector<rf_binding> pin = PlannedBinding(2, nullptr);
   bench_watchdog(g_opts.watchdog_s, name.c_str());
   int rc = 0;
   while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
-    rc = bench_pipe_pingpong(pin.empty() ? nullptr : pin.data(), n, kPipeBytes, samples.data());
-    st.SetIterationTime(Seconds(samples));
+    bench_hist_reset(hist.get());
+    rc = bench_pipe_pingpong(pin.empty() ? nullptr : pin.data(), n, kPipeBytes, hist.get());
+    st.SetIterationTime(Seconds(*hist));
   }
   bench_watchdog(0, nullptr);
   if (rc) {
@@ -144,7 +155,7 @@ void PipePingpong(benchmark::State& st, const std::string& name) {
     NoteFailure();
     return;
   }
-  Percentiles(st, samples);
+  KeepHistogram(st, name, *hist);
   Label(st, 2);
 }
 
@@ -164,7 +175,7 @@ bool MpiIsOpenMpi() { return MpiLibrary().rfind("Open MPI", 0) == 0; }
 void MpiBarrier(benchmark::State& st, const std::string& name, uint32_t P) {
   CloseWorld();  // the MPI job's P processes are all that run
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
-  std::vector<int64_t> samples(n);
+  std::unique_ptr<bench_hist> hist = NewHist();
   std::string np = std::to_string(P), iters = std::to_string(n);
   std::vector<char*> argv{const_cast<char*>(RF_BENCH_MPIEXEC), const_cast<char*>("-n"), &np[0]};
   // Open MPI refuses more ranks than its slots unless told (MPICH has no such
@@ -180,8 +191,9 @@ void MpiBarrier(benchmark::State& st, const std::string& name, uint32_t P) {
   bench_watchdog(g_opts.watchdog_s, name.c_str());
   int rc = 0;
   while (st.KeepRunningBatch(static_cast<benchmark::IterationCount>(n))) {
-    rc = bench_mpi_barrier(argv.data(), n, samples.data());
-    st.SetIterationTime(Seconds(samples));
+    bench_hist_reset(hist.get());
+    rc = bench_mpi_barrier(argv.data(), n, hist.get());
+    st.SetIterationTime(Seconds(*hist));
   }
   bench_watchdog(0, nullptr);
   if (rc) {
@@ -189,7 +201,7 @@ void MpiBarrier(benchmark::State& st, const std::string& name, uint32_t P) {
     NoteFailure();
     return;
   }
-  Percentiles(st, samples);
+  KeepHistogram(st, name, *hist);
   Label(st, P);
 }
 #endif
@@ -286,7 +298,7 @@ void RegisterImpl() {
       c.op = OP_IMPL_PINGPONG;
       c.size = size;
       Latency(st, name, RF_TRANSPORT_SHM, pp, c,
-              [size](rf_world*, uint64_t n, int64_t* s, bench_stats*) {
+              [size](rf_world*, uint64_t n, bench_hist* s, bench_stats*) {
                 return bench_impl_pingpong(0, n, size, s);
               }, false);
     });
@@ -308,7 +320,7 @@ void RegisterImpl() {
           c.mode = mode;
           c.traffic = k;
           Latency(st, name, RF_TRANSPORT_SHM, P, c,
-                  [mode, k](rf_world*, uint64_t n, int64_t* s, bench_stats* own) {
+                  [mode, k](rf_world*, uint64_t n, bench_hist* s, bench_stats* own) {
                     return bench_impl_barrier(n, mode, k, s, own);
                   }, true);
         }, BarrierIterations(P, k));
@@ -341,7 +353,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
       bench_cmd c{};
       c.op = OP_MPI_BARRIER;
       Latency(st, name, RF_TRANSPORT_SHM, g_opts.mpi_size, c,
-              [](rf_world*, uint64_t n, int64_t* s, bench_stats* own) {
+              [](rf_world*, uint64_t n, bench_hist* s, bench_stats* own) {
 #ifdef RF_BENCH_MPI_PLANE
                 return bench_plane_barrier(n, s, own);
 #else
@@ -355,7 +367,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
     bench_cmd c{};
     c.op = OP_CACHELINE;
     Latency(st, "limit/cacheline_rtt", RF_TRANSPORT_SHM, 2, c,
-            [](rf_world* w, uint64_t n, int64_t* s, bench_stats*) {
+            [](rf_world* w, uint64_t n, bench_hist* s, bench_stats*) {
               return bench_cacheline(w, n, s);
             }, false);
   });
@@ -371,7 +383,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
       c.op = OP_PINGPONG;
       c.size = size;
       Latency(st, name, RF_TRANSPORT_SHM, 2, c,
-              [size](rf_world* w, uint64_t n, int64_t* s, bench_stats*) {
+              [size](rf_world* w, uint64_t n, bench_hist* s, bench_stats*) {
                 return bench_pingpong(w, n, size, s);
               }, false);
     });
@@ -403,7 +415,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
               c.mode = mode;
               c.traffic = k;
               Latency(st, name, t, P, c,
-                      [mode, k](rf_world* w, uint64_t n, int64_t* s, bench_stats* own) {
+                      [mode, k](rf_world* w, uint64_t n, bench_hist* s, bench_stats* own) {
                         return bench_barrier(w, n, mode, k, s, own);
                       }, true, a);
             }, BarrierIterations(P, k));
@@ -417,7 +429,7 @@ void RegisterAll(const std::vector<rf_transport>& transports,
         bench_cmd c{};
         c.op = OP_PTHREAD;
         Latency(st, name, RF_TRANSPORT_SHM, P, c,
-                [](rf_world* w, uint64_t n, int64_t* s, bench_stats* own) {
+                [](rf_world* w, uint64_t n, bench_hist* s, bench_stats* own) {
                   return bench_pthread(w, n, s, own);
                 }, true);
       });

@@ -21,7 +21,11 @@ A driver's run (context impl other than ringfence) has barrier/impl:<impl>/...
 and ring/pingpong/impl:<impl>/... rows instead of the reference's ring and
 barrier rows; --expect-procs then requires a barrier row of every mode its
 impl_caps claims at each listed P. Under mpirun (control_plane mpi) the
-limit rows are not required: no world is launched there.
+limit rows are not required: no world is launched there. A file whose
+context states histogram_scheme must carry a histogram in every latency
+row (p50 ... max), counting every iteration, with its exact min and max in
+its first and last bucket, whose percentiles are the row's p50, p99 and p999
+counters; older files have none and need none.
 --self-test then removes each required item in turn
 from a copy and fails unless the check notices: the check can fail.
 
@@ -43,7 +47,8 @@ import rfresults as rr  # noqa: E402
 CONTEXT_KEYS = ["rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology",
                 "compiler", "compiler_flags", "build_type", "placement", "binding",
                 "oversubscribed", "runtime", "baselines_absent", "algorithms", "mpi",
-                "impl", "impl_version", "impl_describe", "impl_caps", "control_plane"]
+                "impl", "impl_version", "impl_describe", "impl_caps", "control_plane",
+                "histogram_scheme"]
 LATENCY = ["p50", "p99", "p999", "max"]
 WAITS = LATENCY + ["slowest_wait_mean"]
 RATES = ["records_per_second", "bytes_per_second"]
@@ -91,6 +96,32 @@ def family(name, ctx):
     return fam, COUNTERS.get(fam), params
 
 
+def histogram_problems(name, r, ctx):
+    """A latency row's histogram (when the context states the scheme, rf-bench
+    writes one in every such row): its shape, a count of every iteration, and
+    the p50, p99 and p999 counters it makes (the same nearest rank)."""
+    h = r.get("histogram")
+    if h is None:
+        return ["%s: no histogram" % name] if "histogram_scheme" in ctx else []
+    why = rr.hist_problem(h) if isinstance(h, dict) else "not an object"
+    if why:
+        return ["%s: histogram: %s" % (name, why)]
+    out = []
+    # the exact min and max fall in the first and last bucket: the bucket math
+    # of the file and of this reader agree
+    if h["buckets"] and (rr.hist_index(h["min_ns"]) != h["buckets"][0][0]
+                         or rr.hist_index(h["max_ns"]) != h["buckets"][-1][0]):
+        out.append("%s: histogram: min %d / max %d ns are not in its first / last bucket"
+                   % (name, h["min_ns"], h["max_ns"]))
+    if isinstance(r.get("iterations"), int) and h["count"] != r["iterations"]:
+        out.append("%s: histogram: %d values for %d iterations" % (name, h["count"], r["iterations"]))
+    for key, q in (("p50", 0.5), ("p99", 0.99), ("p999", 0.999)):
+        v, want = r.get(key), rr.hist_quantile(h, q)
+        if isinstance(v, (int, float)) and want is not None and abs(v - want) > 1e-6 * max(1, want):
+            out.append("%s: counter %s %g is not its histogram's %g" % (name, key, v, want))
+    return out
+
+
 def predated(ctx):
     """The context keys a file lacks because it is older than them."""
     return [k for k in CONTEXT_KEYS if not str(ctx.get(k, "")).strip() and rr.predates(ctx, k)]
@@ -128,6 +159,8 @@ def problems(doc, expect_procs, complete=False):
         for c in counters:
             if not isinstance(r.get(c), (int, float)):
                 out.append("%s: missing counter %s" % (name, c))
+        if r.get("run_type", "iteration") == "iteration" and "p50" in counters:
+            out += histogram_problems(name, r, ctx)
         if r.get("run_type", "iteration") == "iteration":
             seen.add(fam)
             if fam in ("barrier", "pthread", "mpi"):
@@ -181,6 +214,17 @@ def mutants(doc):
         d = copy.deepcopy(doc)
         d["benchmarks"][i]["name"] = d["benchmarks"][i]["run_name"] = "renamed/" + r["name"]
         yield d, "%s renamed" % r["name"]
+        if isinstance(r.get("histogram"), dict) and r["histogram"].get("buckets"):
+            d = copy.deepcopy(doc)
+            d["benchmarks"][i].pop("histogram")
+            yield d, "%s: histogram removed" % r["name"]
+            d = copy.deepcopy(doc)
+            d["benchmarks"][i]["histogram"]["buckets"][0][1] += 1
+            yield d, "%s: a histogram bucket miscounted" % r["name"]
+            d = copy.deepcopy(doc)
+            h = d["benchmarks"][i]["histogram"]
+            h["buckets"] = [[b[0] + 1, b[1]] for b in h["buckets"]]  # the bucket math shifted
+            yield d, "%s: histogram buckets shifted" % r["name"]
     # a baseline that ran cannot be declared absent
     for name, fam in rr.BASELINES.items():
         if fam in done:

@@ -44,7 +44,7 @@ int bench_impl_close(bool abort)
 	return bench_impl.drv->close(c);
 }
 
-int bench_impl_barrier(uint64_t iters, enum rf_mode mode, uint32_t traffic, int64_t *samples,
+int bench_impl_barrier(uint64_t iters, enum rf_mode mode, uint32_t traffic, struct bench_hist *hist,
 		       struct bench_stats *own)
 {
 	const struct rf_driver *d = bench_impl.drv;
@@ -64,8 +64,8 @@ int bench_impl_barrier(uint64_t iters, enum rf_mode mode, uint32_t traffic, int6
 		int64_t dt = rf_os_now_ns() - t0;
 		if (rc)
 			return rc;
-		if (samples)
-			samples[i] = dt;
+		if (hist)
+			bench_hist_record(hist, dt);
 		own->wait_ns += (uint64_t)dt;
 		own->rounds++;
 	}
@@ -77,7 +77,7 @@ static int poll_impl(void *c)
 	return bench_impl.drv->poll(c);
 }
 
-int bench_impl_pingpong(uint32_t rank, uint64_t iters, uint32_t size, int64_t *samples)
+int bench_impl_pingpong(uint32_t rank, uint64_t iters, uint32_t size, struct bench_hist *hist)
 {
 	const struct rf_driver *d = bench_impl.drv;
 	rf_driver_conn *c = bench_impl.conn;
@@ -94,7 +94,7 @@ int bench_impl_pingpong(uint32_t rank, uint64_t iters, uint32_t size, int64_t *s
 			rc = d->send(c, 1, T_ECHO, payload, size, BENCH_WAIT_NS);
 			if (rc == 0)
 				rc = bench_poll_until(poll_impl, c, &bench_rx.echo, base + i + 1);
-			samples[i] = rf_os_now_ns() - t0;
+			bench_hist_record(hist, rf_os_now_ns() - t0);
 		} else {
 			rc = bench_poll_until(poll_impl, c, &bench_rx.echo, base + i + 1);
 			if (rc == 0)

@@ -88,7 +88,7 @@ static int await(rf_world *w, _Atomic uint64_t *v, uint64_t want)
 	}
 }
 
-int bench_cacheline(rf_world *w, uint64_t iters, int64_t *samples)
+int bench_cacheline(rf_world *w, uint64_t iters, struct bench_hist *hist)
 {
 	struct limit_area *a = area(w);
 	uint32_t me = rf_world_rank(w);
@@ -102,7 +102,7 @@ int bench_cacheline(rf_world *w, uint64_t iters, int64_t *samples)
 			int64_t t0 = rf_os_now_ns();
 			atomic_store_explicit(&a->rtt.v, 2 * i + 1, memory_order_release);
 			rc = await(w, &a->rtt.v, 2 * i + 2);
-			samples[i] = rf_os_now_ns() - t0;
+			bench_hist_record(hist, rf_os_now_ns() - t0);
 		} else {
 			rc = await(w, &a->rtt.v, 2 * i + 1);
 			atomic_store_explicit(&a->rtt.v, 2 * i + 2, memory_order_release);

@@ -1,8 +1,9 @@
 /* rf-bench: the measured loops, in C like the library they measure.
  *
  * Every loop is run by all participants of a world at once (participant 0
- * and its workers branch on the rank inside). Participant 0 passes a sample
- * array with room for `iters` nanosecond samples; workers pass NULL. Every
+ * and its workers branch on the rank inside). Participant 0 passes a
+ * histogram (histogram.h) that every timed iteration is counted into, in ns
+ * (memory does not grow with iterations); workers pass NULL. Every
  * wait is bounded (BENCH_WAIT_NS without progress, or the world's abort) and
  * returns a negative RF_E* code instead of hanging.
  */
@@ -13,6 +14,8 @@
 
 #include <ringfence.h>
 #include <ringfence/driver.h>
+
+#include "histogram.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -135,7 +138,7 @@ uint32_t bench_user_bytes(void);
  * user area; participant 0 samples every round trip. Call
  * bench_cacheline_reset in participant 0 before the command is sent. */
 void bench_cacheline_reset(rf_world *w);
-int bench_cacheline(rf_world *w, uint64_t iters, int64_t *samples);
+int bench_cacheline(rf_world *w, uint64_t iters, struct bench_hist *hist);
 
 /* limit/stream: participant 0 writes `iters` records of one 64-byte cache
  * line each (a sequence stamp and 56 bytes) into a ring of
@@ -159,7 +162,7 @@ int bench_matrix_pair(rf_world *w, const int32_t pin[2], const int32_t home[2], 
 		      int64_t *samples);
 
 /* ring/pingpong: participant 0 sends `size` bytes to 1, 1 sends them back. */
-int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples);
+int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, struct bench_hist *hist);
 
 /* ring/throughput: participant 0 writes `iters` records of `size` bytes to
  * all, by rf_send or (batch > 0) in bursts of `batch` by rf_send_many; every
@@ -170,10 +173,19 @@ int bench_throughput(rf_world *w, uint64_t iters, uint32_t size, uint32_t batch,
 		     int64_t *elapsed_ns);
 
 /* barrier: `iters` rounds; before each every participant sends `traffic`
- * 8-byte records to all. Samples (participant 0) and `own` time only the
+ * 8-byte records to all. hist (participant 0) and `own` time only the
  * rf_barrier call. */
 int bench_barrier(rf_world *w, uint64_t iters, enum rf_mode mode, uint32_t traffic,
-		  int64_t *samples, struct bench_stats *own);
+		  struct bench_hist *hist, struct bench_stats *own);
+
+/* TEST ONLY: RF_BENCH_TEST_DELAY_PCT=N (1..100) makes participant 0 of the
+ * barrier rows (bench_barrier, the reference's barrier/transport:... rows) count
+ * each call as N % longer than it took: a planted slowdown of exactly the
+ * measured quantity, with the machine's real noise around it, to show that
+ * rf-compare finds it (ci/significance). No delay is spun: a spin would change
+ * when participant 0 arrives at the next round, and so the quantity itself.
+ * 0 (the default) when unset; an invalid value is refused by rf-bench. */
+uint32_t bench_test_delay_pct(void);
 
 /* The implementation under test of this process (--rf_impl): its driver,
  * once loaded, and this participant's open connection (NULL when closed). */
@@ -198,11 +210,11 @@ int bench_impl_close(bool abort);
 
 /* barrier/impl:...: bench_barrier over the driver: `traffic` 8-byte records
  * to all, then one round in `mode`; only the barrier call is timed. */
-int bench_impl_barrier(uint64_t iters, enum rf_mode mode, uint32_t traffic, int64_t *samples,
-		       struct bench_stats *own);
+int bench_impl_barrier(uint64_t iters, enum rf_mode mode, uint32_t traffic,
+		       struct bench_hist *hist, struct bench_stats *own);
 
 /* ring/pingpong/impl:...: bench_pingpong over the driver, between ranks 0 and 1. */
-int bench_impl_pingpong(uint32_t rank, uint64_t iters, uint32_t size, int64_t *samples);
+int bench_impl_pingpong(uint32_t rank, uint64_t iters, uint32_t size, struct bench_hist *hist);
 
 /* baseline/pthread_barrier: a process-shared pthread_barrier_t in the user
  * area. Participant 0 initialises it before the command and destroys it
@@ -213,14 +225,14 @@ int bench_impl_pingpong(uint32_t rank, uint64_t iters, uint32_t size, int64_t *s
 const char *bench_pthread_absent(void);
 int bench_pthread_init(rf_world *w);
 void bench_pthread_destroy(rf_world *w);
-int bench_pthread(rf_world *w, uint64_t iters, int64_t *samples, struct bench_stats *own);
+int bench_pthread(rf_world *w, uint64_t iters, struct bench_hist *hist, struct bench_stats *own);
 
 /* baseline/pipe_pingpong: starts a peer process pinned to pin[1] (this
  * process goes to pin[0]); `size` bytes go back and forth through two pipes.
  * The peer is this program again (bench_pipe_init), started to die with us
  * (rf_os_child_start); it never outlives the call or us. */
 int bench_pipe_pingpong(const struct rf_binding pin[2], uint64_t iters, uint32_t size,
-			int64_t *samples);
+			struct bench_hist *hist);
 
 /* Called in main before anything else of participant 0: returns -1 to go on
  * as rf-bench (a dead pipe peer is then an error code, not our death: POSIX
@@ -229,9 +241,9 @@ int bench_pipe_pingpong(const struct rf_binding pin[2], uint64_t iters, uint32_t
 int bench_pipe_init(int argc, char **argv);
 
 /* baseline/mpi_barrier: runs `mpiexec -n P [--oversubscribe] helper iters placement` (argv
- * prepared by the caller, NULL-terminated) and reads rank 0's `iters`
- * samples from its stdout. The job dies with us (PR_SET_PDEATHSIG). */
-int bench_mpi_barrier(char *const *argv, uint64_t iters, int64_t *samples);
+ * prepared by the caller, NULL-terminated) and reads rank 0's histogram of
+ * its `iters` rounds from its stdout into *hist. The job dies with us (PR_SET_PDEATHSIG). */
+int bench_mpi_barrier(char *const *argv, uint64_t iters, struct bench_hist *hist);
 
 /* Which MPI the helper is linked with: the first line of its
  * MPI_Get_library_version ("Open MPI v4.1.4, package: ..."), asked of

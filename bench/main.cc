@@ -19,6 +19,7 @@
 #include "flags.h"
 #include "loops.h"
 #include "platform.h"
+#include "reporter.h"
 #include "session.h"
 
 namespace {
@@ -41,7 +42,11 @@ void PrintHelp() {
                "                                            ringfence-shm, ringfence-coordinator, naive, mpi\n"
                "          [--rf_impl_params=<k>=<v>,...]    the driver's own parameters\n"
                "                                            a driver across hosts (mpi) runs as\n"
-               "                                            mpirun -n P rf-bench --rf_impl=mpi ...\n",
+               "                                            mpirun -n P rf-bench --rf_impl=mpi ...\n"
+               "Console: p50 (the median of every timed iteration, from the row's histogram) comes\n"
+               "first; 'mean' is Google Benchmark's Time column (manual time / iterations), which\n"
+               "slow rounds pull up. The JSON keeps each latency row's histogram.\n"
+               "RF_BENCH_TEST_DELAY_PCT=N (TEST ONLY): barrier calls counted N %% longer.\n",
                BENCH_MAX_SIZE);
 }
 
@@ -148,7 +153,7 @@ int main(int argc, char** argv) {
   }
   rfb::AddContext(transports, skipped, algorithms, skipped_algos);
   rfb::RegisterAll(transports, algorithms);
-  benchmark::RunSpecifiedBenchmarks();
+  rfb::RunBenchmarks();  // p50-first console, histograms in the JSON
   rfb::CloseWorld();
   benchmark::Shutdown();
   return rfb::Failures() ? 1 : 0;

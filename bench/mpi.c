@@ -59,10 +59,12 @@ static int run_job(char *const *argv, char *buf, size_t len, size_t *got)
 	return rc;
 }
 
-int bench_mpi_barrier(char *const *argv, uint64_t iters, int64_t *samples)
+int bench_mpi_barrier(char *const *argv, uint64_t iters, struct bench_hist *hist)
 {
-	size_t want = iters * sizeof *samples, got = 0;
-	int rc = run_job(argv, (char *)samples, want, &got);
+	size_t want = sizeof *hist, got = 0;
+	int rc = run_job(argv, (char *)hist, want, &got);
+	if (rc == 0 && got == want && hist->count != iters)
+		return RF_EWORKER;
 	return rc ? rc : got == want ? 0 : RF_EWORKER;
 }
 

@@ -5,8 +5,9 @@
  *
  * Every rank pins itself with the library's placement (the same plan
  * rf_launch applies to a world of this size), so the baseline runs where the
- * ringfence barrier runs. Rank 0 times every MPI_Barrier and writes the
- * samples (int64 ns, native order) to stdout, where rf-bench reads them. */
+ * ringfence barrier runs. Rank 0 times every MPI_Barrier into a histogram
+ * (histogram.h) and writes it (struct bench_hist, native layout: the same
+ * build) to stdout, where rf-bench reads it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <mpi.h>
 #include <ringfence.h>
 
+#include "histogram.h"
 #include "rf_os.h" /* rf_os_now_ns: the clock of rf-bench's own samples */
 
 static int pin(const char *placement, int rank, int size)
@@ -48,8 +50,10 @@ int main(int argc, char **argv)
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &size);
 	long long iters = argc == 3 ? atoll(argv[1]) : -1;
-	int64_t *samples = rank == 0 && iters > 0 ? malloc((size_t)iters * sizeof *samples) : NULL;
-	if (iters <= 0 || (rank == 0 && !samples) || pin(argv[2], rank, size)) {
+	struct bench_hist *hist = rank == 0 && iters > 0 ? malloc(sizeof *hist) : NULL;
+	if (hist)
+		bench_hist_reset(hist);
+	if (iters <= 0 || (rank == 0 && !hist) || pin(argv[2], rank, size)) {
 		fprintf(stderr, "rf-bench-mpi: usage: rf-bench-mpi ITERS PLACEMENT (or pinning failed)\n");
 		MPI_Abort(MPI_COMM_WORLD, 2);
 	}
@@ -57,14 +61,14 @@ int main(int argc, char **argv)
 	for (long long i = 0; i < iters; i++) {
 		int64_t t0 = rf_os_now_ns();
 		MPI_Barrier(MPI_COMM_WORLD);
-		if (samples)
-			samples[i] = rf_os_now_ns() - t0;
+		if (hist)
+			bench_hist_record(hist, rf_os_now_ns() - t0);
 	}
 	int rc = 0;
-	if (samples && fwrite(samples, sizeof *samples, (size_t)iters, stdout) != (size_t)iters)
+	if (hist && fwrite(hist, sizeof *hist, 1, stdout) != 1)
 		rc = 1;
 	fflush(stdout);
-	free(samples);
+	free(hist);
 	MPI_Finalize();
 	return rc;
 }

@@ -84,7 +84,7 @@ static int pin_pair(const struct rf_binding pin[2], long peer)
 }
 
 int bench_pipe_pingpong(const struct rf_binding pin[2], uint64_t iters, uint32_t size,
-			int64_t *samples)
+			struct bench_hist *hist)
 {
 	unsigned char buf[BENCH_MAX_SIZE] = {0};
 	if (size == 0 || size > BENCH_MAX_SIZE)
@@ -116,7 +116,7 @@ int bench_pipe_pingpong(const struct rf_binding pin[2], uint64_t iters, uint32_t
 		int64_t t0 = rf_os_now_ns();
 		if (rf_os_pipe_write(to[1], buf, size) || rf_os_pipe_read(from[0], buf, size))
 			rc = RF_EPEERDEAD;
-		samples[i] = rf_os_now_ns() - t0;
+		bench_hist_record(hist, rf_os_now_ns() - t0);
 	}
 	if (to[1] != -1)
 		rf_os_pipe_close(to[1]); /* the peer sees end-of-file and exits */

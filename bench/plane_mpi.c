@@ -80,15 +80,15 @@ int bench_plane_texts(const char *mine, char *all, int64_t timeout_ns)
 	return wait_for(&req, timeout_ns);
 }
 
-int bench_plane_barrier(uint64_t iters, int64_t *samples, struct bench_stats *own)
+int bench_plane_barrier(uint64_t iters, struct bench_hist *hist, struct bench_stats *own)
 {
 	for (uint64_t i = 0; i < iters; i++) {
 		int64_t t0 = rf_os_now_ns();
 		if (MPI_Barrier(comm) != MPI_SUCCESS)
 			return RF_EINVAL;
 		int64_t dt = rf_os_now_ns() - t0;
-		if (samples)
-			samples[i] = dt;
+		if (hist)
+			bench_hist_record(hist, dt);
 		own->wait_ns += (uint64_t)dt;
 		own->rounds++;
 	}

@@ -36,8 +36,8 @@ int bench_plane_stats(const struct bench_stats *own, struct bench_stats *all, in
 int bench_plane_texts(const char *mine, char *all, int64_t timeout_ns);
 
 /* baseline/mpi_barrier under mpirun: `iters` MPI_Barrier on the suite's
- * communicator, each rank timing its own (samples: rank 0's, may be NULL). */
-int bench_plane_barrier(uint64_t iters, int64_t *samples, struct bench_stats *own);
+ * communicator, each rank timing its own (hist: rank 0's, may be NULL). */
+int bench_plane_barrier(uint64_t iters, struct bench_hist *hist, struct bench_stats *own);
 
 /* Where this rank runs, for the context: "host:<name>/cpus:<list>" of
  * sched_getaffinity (the binding mpirun applied), and how many CPUs the host has. */

@@ -48,7 +48,7 @@ void bench_pthread_destroy(rf_world *w)
 		pthread_barrier_destroy(pb);
 }
 
-int bench_pthread(rf_world *w, uint64_t iters, int64_t *samples, struct bench_stats *own)
+int bench_pthread(rf_world *w, uint64_t iters, struct bench_hist *hist, struct bench_stats *own)
 {
 	pthread_barrier_t *pb = user_barrier(w);
 	if (!pb)
@@ -59,8 +59,8 @@ int bench_pthread(rf_world *w, uint64_t iters, int64_t *samples, struct bench_st
 		int64_t dt = rf_os_now_ns() - t0;
 		if (e != 0 && e != PTHREAD_BARRIER_SERIAL_THREAD)
 			return RF_ESYS;
-		if (samples)
-			samples[i] = dt;
+		if (hist)
+			bench_hist_record(hist, dt);
 		own->wait_ns += (uint64_t)dt;
 		own->rounds++;
 	}

@@ -34,11 +34,11 @@ void bench_pthread_destroy(rf_world *w)
 	(void)w;
 }
 
-int bench_pthread(rf_world *w, uint64_t iters, int64_t *samples, struct bench_stats *own)
+int bench_pthread(rf_world *w, uint64_t iters, struct bench_hist *hist, struct bench_stats *own)
 {
 	(void)w;
 	(void)iters;
-	(void)samples;
+	(void)hist;
 	(void)own;
 	return RF_EINVAL;
 }

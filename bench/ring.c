@@ -15,7 +15,7 @@ static int poll_until(rf_world *w, uint64_t target)
 	return bench_poll_until(poll_world, w, &bench_rx.data, target);
 }
 
-int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples)
+int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, struct bench_hist *hist)
 {
 	uint32_t me = rf_world_rank(w);
 	if (me > 1)
@@ -27,7 +27,7 @@ int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, int64_t *samples)
 			rc = rf_send(w, 1, T_DATA, payload, size, BENCH_WAIT_NS);
 			if (rc == 0)
 				rc = poll_until(w, i + 1);
-			samples[i] = rf_os_now_ns() - t0;
+			bench_hist_record(hist, rf_os_now_ns() - t0);
 		} else {
 			rc = poll_until(w, i + 1);
 			if (rc == 0)

@@ -7,7 +7,10 @@ Used by rf-report, rf-compare (ci/report, ci/compare), bench/summary.py and benc
   and "benchmarks" rows. Fields read here: run_name (or name), run_type,
   repetition_index, aggregate_name, error_occurred, label, real_time,
   time_unit, and the counters p50, p99, p999, max (ns),
-  slowest_wait_mean (ns), records_per_second, bytes_per_second.
+  slowest_wait_mean (ns), records_per_second, bytes_per_second; a latency
+  row's "histogram" (rf-bench's histogram.h, scheme in the context's
+  histogram_scheme; files from before have none and fall back to the
+  counters).
 * rf-soak summaries (ci/soak: results/<platform>/soak-<date>-<revision>.json):
   {platform, date, revision, seconds_per_run, totals, runs: [rf-soak --json
   objects]}; a single rf-soak --json object ("tool": "rf-soak") is read as a
@@ -80,6 +83,9 @@ NEWER_KEYS = {"runtime": datetime.datetime(2026, 11, 25, 12, 44, 34, tzinfo=_UTC
 # the reference, called directly
 for _k in ("impl", "impl_version", "impl_describe", "impl_caps", "control_plane"):
     NEWER_KEYS[_k] = datetime.datetime(2026, 12, 1, 22, 0, 0, tzinfo=_UTC)
+# every latency row's histogram (rf-bench's histogram.h) and the scheme of
+# its buckets: a file from before has neither and falls back to the counters
+NEWER_KEYS["histogram_scheme"] = datetime.datetime(2026, 12, 2, 1, 20, 0, tzinfo=_UTC)
 # what Google Benchmark appends to a name (UseManualTime, MinTime, ...)
 GB_SUFFIX = re.compile(r"(/(manual_time|real_time|process_time|"
                        r"(min_time|min_warmup_time|iterations|repeats|threads):[^/]+))+$")
@@ -178,6 +184,179 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
+# --- latency histograms (rf-bench's histogram.h; the scheme the context's
+# histogram_scheme states): below 2^HIST_SUB_BITS ns a bucket per value, above
+# 2^HIST_SUB_BITS buckets per power of two; the midpoint of a bucket is within
+# 1/128 of each of its values.
+HIST_SUB_BITS = 6
+HIST_SUB = 1 << HIST_SUB_BITS
+HIST_BUCKETS = (64 - HIST_SUB_BITS) * HIST_SUB
+
+
+def hist_lowest(i):
+    """The lowest value (ns) of bucket i."""
+    if i < HIST_SUB:
+        return i
+    j = i - HIST_SUB
+    return (HIST_SUB + j % HIST_SUB) << (j // HIST_SUB)
+
+
+def hist_width(i):
+    return 1 if i < HIST_SUB else 1 << ((i - HIST_SUB) // HIST_SUB)
+
+
+def hist_index(v):
+    """The bucket of value v (ns), as histogram.c's bench_hist_index."""
+    v = max(0, int(v))
+    if v < HIST_SUB:
+        return v
+    k = v.bit_length() - 1
+    return HIST_SUB * (k - HIST_SUB_BITS) + (v >> (k - HIST_SUB_BITS))
+
+
+def hist_problem(h):
+    """Why a row's histogram object is not one rf-bench writes, or None."""
+    for k in ("count", "sum_ns", "min_ns", "max_ns"):
+        if isinstance(h.get(k), bool) or not isinstance(h.get(k), int) or h[k] < 0:
+            return "%s is %s, not a count" % (k, _kind(h.get(k)))
+    b = h.get("buckets")
+    if not isinstance(b, list):
+        return "buckets is %s, not a list" % _kind(b)
+    last, total = -1, 0
+    for pair in b:
+        if (not isinstance(pair, list) or len(pair) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)):
+            return "a bucket is %s, not [index, count]" % _kind(pair)
+        if not last < pair[0] < HIST_BUCKETS or pair[1] <= 0:
+            return "bucket %s: indexes ascend below %d, counts are positive" % (
+                _kind(pair), HIST_BUCKETS)
+        last = pair[0]
+        total += pair[1]
+    if total != h["count"]:
+        return "the buckets count %d values, count says %d" % (total, h["count"])
+    return None
+
+
+def hist_quantile(h, q):
+    """The q-quantile by nearest rank, as rf-bench's counters are made
+    (histogram.c): the midpoint of the bucket of element floor(q n)."""
+    n = h["count"]
+    if n == 0:
+        return None
+    rank = min(int(q * n), n - 1)
+    seen = 0
+    for i, c in h["buckets"]:
+        seen += c
+        if seen > rank:
+            mid = hist_lowest(i) + (hist_width(i) - 1) / 2.0
+            return min(max(mid, h["min_ns"]), h["max_ns"])
+    return float(h["max_ns"])
+
+
+def hist_mid_quantile(h, q):
+    """The mid-distribution q-quantile (Parzen): the buckets' midpoints as
+    atoms, the CDF taken halfway through each atom and interpolated between
+    them. Unlike nearest rank it moves continuously with the counts."""
+    n = h["count"]
+    pts, below = [], 0
+    for i, c in h["buckets"]:
+        pts.append((hist_lowest(i) + (hist_width(i) - 1) / 2.0, (below + c / 2.0) / n))
+        below += c
+    if not pts:
+        return None
+    if q <= pts[0][1]:
+        return pts[0][0]
+    for (x0, m0), (x1, m1) in zip(pts, pts[1:]):
+        if m0 <= q <= m1:
+            return x0 + (q - m0) / (m1 - m0) * (x1 - x0)
+    return pts[-1][0]
+
+
+def hist_merge(hs):
+    """The histogram of several (the union of their values)."""
+    counts = {}
+    for h in hs:
+        for i, c in h["buckets"]:
+            counts[i] = counts.get(i, 0) + c
+    return {"count": sum(h["count"] for h in hs), "sum_ns": sum(h["sum_ns"] for h in hs),
+            "min_ns": min(h["min_ns"] for h in hs), "max_ns": max(h["max_ns"] for h in hs),
+            "buckets": [[i, counts[i]] for i in sorted(counts)]}
+
+
+# The resolution of a per-repetition median (the histogram's 1/128): no
+# spread of repetitions is taken as smaller, so identical repetitions do not
+# make any difference "significant".
+LOG_SD_FLOOR = 1.0 / 256
+
+
+def _betacf(a, b, x):
+    """The continued fraction of the incomplete beta function (Lentz)."""
+    tiny, qab, qap, qam = 1e-300, a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        for aa in (m * (b - m) * x / ((qam + m2) * (a + m2)),
+                   -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-14:
+            break
+    return h
+
+
+def t_sf(t, df):
+    """P(T > t) of Student's t with df degrees of freedom (df > 0, real)."""
+    x = df / (df + t * t)
+    lbeta = math.lgamma(df / 2.0) + math.lgamma(0.5) - math.lgamma(df / 2.0 + 0.5)
+    front = math.exp(math.log(x) * df / 2.0 + math.log1p(-x) * 0.5 - lbeta) if 0 < x < 1 else 0.0
+    if x <= 0:
+        tail = 0.0
+    elif x < (df / 2.0 + 1) / (df / 2.0 + 0.5 + 2):
+        tail = front * _betacf(df / 2.0, 0.5, x) / (df / 2.0)
+    else:
+        tail = 1.0 - front * _betacf(0.5, df / 2.0, 1 - x) / 0.5
+    return tail / 2.0 if t >= 0 else 1.0 - tail / 2.0
+
+
+def t_ppf(p, df):
+    """The p-quantile (0.5 < p < 1) of Student's t, by bisection of t_sf."""
+    lo, hi = 0.0, 1e6
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if t_sf(mid, df) > 1 - p:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def ratio_ci(a, b, alpha=0.05):
+    """B/A of one figure from per-repetition values (one value per
+    repetition: each repetition is one cluster of autocorrelated
+    iterations, and repetitions, randomly interleaved in time, are taken as
+    independent): the ratio of the geometric means, its 1 - alpha
+    confidence interval by Welch's t on the logarithms, and the two-sided p.
+    None with fewer than 2 positive values on a side."""
+    a = [math.log(x) for x in a if isinstance(x, (int, float)) and x > 0]
+    b = [math.log(x) for x in b if isinstance(x, (int, float)) and x > 0]
+    if len(a) < 2 or len(b) < 2:
+        return None
+    va = max(statistics.variance(a), LOG_SD_FLOOR ** 2) / len(a)
+    vb = max(statistics.variance(b), LOG_SD_FLOOR ** 2) / len(b)
+    d = statistics.fmean(b) - statistics.fmean(a)
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    half = t_ppf(1 - alpha / 2, df) * se
+    p = min(1.0, 2 * t_sf(abs(d) / se, df))
+    return {"ratio": math.exp(d), "lo": math.exp(d - half), "hi": math.exp(d + half), "p": p,
+            "n": (len(a), len(b))}
+
+
 class Bench:
     """One benchmark of one run: its repetitions (iteration rows)."""
 
@@ -202,6 +381,23 @@ class Bench:
 
     def med(self, key):
         return median(self.values(key))
+
+    def locations(self, key):
+        """One value per repetition for the statistics (ratio_ci): for p50,
+        the mid-distribution median of the repetition's histogram where the
+        file has one (continuous in the counts, so a clock that ticks in
+        10 ns steps does not make medians jump), else the p50 counter; for
+        other keys their values."""
+        if key != "p50":
+            return self.values(key)
+        out = []
+        for r in self.reps:
+            h = r.get("histogram")
+            if isinstance(h, dict) and not hist_problem(h) and h["count"] > 0:
+                out.append(hist_mid_quantile(h, 0.5))
+            elif isinstance(r.get("p50"), (int, float)):
+                out.append(r["p50"])
+        return out
 
     @property
     def metric(self):
@@ -344,7 +540,7 @@ TEXT, NUMBER, FLAG, OBJECT, LIST, NUMBERS = ("a string", "a number", "true or fa
                                              "an object", "a list", "a list of numbers")
 ROW_FIELDS = dict({k: TEXT for k in ("name", "run_name", "run_type", "aggregate_name", "label",
                                      "time_unit", "error_message")},
-                  error_occurred=FLAG,
+                  error_occurred=FLAG, histogram=OBJECT,
                   **{k: NUMBER for k in ("real_time", "cpu_time", "iterations", "repetitions",
                                          "repetition_index", "threads", "p50", "p99", "p999",
                                          "max", "slowest_wait_mean", "records_per_second",
@@ -354,7 +550,8 @@ CONTEXT_FIELDS = dict({k: TEXT for k in (
     "rf_version", "rf_git_revision", "os", "kernel", "cpu_model", "hwloc_topology", "compiler",
     "compiler_flags", "build_type", "placement", "binding", "oversubscribed", "runtime",
     "baselines_absent", "algorithms", "algorithm_auto", "mpi", "impl", "impl_version",
-    "impl_describe", "impl_caps", "control_plane", "transports", "timer", "date")},
+    "impl_describe", "impl_caps", "control_plane", "transports", "timer", "date",
+    "histogram_scheme", "counter_units", "test_delay_pct")},
                       num_cpus=NUMBER, mhz_per_cpu=NUMBER, load_avg=NUMBERS,
                       cpu_scaling_enabled=FLAG, caches=LIST)
 CONTEXT_FIELDS["host"] = TEXT  # an rf-soak run's context (with rf_version, rf_git_revision, date)
@@ -430,8 +627,12 @@ def check_bench(path, doc):
     _check(path, "context", doc.get("context", {}), CONTEXT_FIELDS)
     for i, r in enumerate(doc.get("benchmarks", [])):
         name = r.get("name") if isinstance(r, dict) else None
-        _check(path, "benchmarks[%d]%s" % (i, " (%s)" % name if isinstance(name, str) else ""),
-               r, ROW_FIELDS)
+        where = "benchmarks[%d]%s" % (i, " (%s)" % name if isinstance(name, str) else "")
+        _check(path, where, r, ROW_FIELDS)
+        if isinstance(r.get("histogram"), dict):
+            why = hist_problem(r["histogram"])
+            if why:
+                raise BadResult("%s: %s: histogram: %s" % (path, where, why))
     return doc
 
 
