@@ -234,8 +234,8 @@ void Matrix(benchmark::State& st, const std::string& name, const int32_t pin[2],
     c.home[i] = home.empty() ? -1 : home[i].pu;
   }
   Latency(st, name, RF_TRANSPORT_SHM, 2, c,
-          [c](rf_world* w, uint64_t n, int64_t* s, bench_stats*) {
-            return bench_matrix_pair(w, c.pin, c.home, n, s);
+          [c](rf_world* w, uint64_t n, bench_hist* h, bench_stats*) {
+            return bench_matrix_pair(w, c.pin, c.home, n, h);
           }, false);
   st.SetLabel(sampled);  // pinned to the pair, whatever the placement
   if (home.empty()) CloseWorld();  // unpinned: nothing to bind back to

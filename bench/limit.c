@@ -210,8 +210,9 @@ static int bind_self(int32_t pu)
 }
 
 int bench_matrix_pair(rf_world *w, const int32_t pin[2], const int32_t home[2], uint64_t iters,
-		      int64_t *samples)
+		      struct bench_hist *hist)
 {
+	static struct bench_hist warm_hist; /* the warm-up's values, dropped */
 	uint32_t me = rf_world_rank(w);
 	if (me > 1)
 		return 0;
@@ -220,9 +221,10 @@ int bench_matrix_pair(rf_world *w, const int32_t pin[2], const int32_t home[2], 
 	 * line then holds 2 * warm, which the timed loop's first value (1)
 	 * is not, so it starts where this one ended. */
 	uint64_t warm = iters < 256 ? iters : 256;
-	int rc = bench_cacheline(w, warm, samples);
+	bench_hist_reset(&warm_hist);
+	int rc = bench_cacheline(w, warm, &warm_hist);
 	if (rc == 0)
-		rc = bench_cacheline(w, iters, samples);
+		rc = bench_cacheline(w, iters, hist);
 	int back = bind_self(home[me]);
 	return rc ? rc : bound ? bound : back;
 }

@@ -159,7 +159,7 @@ int bench_stream(rf_world *w, uint64_t iters, int64_t *elapsed_ns);
  * runs the loop, so the peer is not left spinning, and is returned after it.
  * Call bench_cacheline_reset in participant 0 before the command is sent. */
 int bench_matrix_pair(rf_world *w, const int32_t pin[2], const int32_t home[2], uint64_t iters,
-		      int64_t *samples);
+		      struct bench_hist *hist);
 
 /* ring/pingpong: participant 0 sends `size` bytes to 1, 1 sends them back. */
 int bench_pingpong(rf_world *w, uint64_t iters, uint32_t size, struct bench_hist *hist);
