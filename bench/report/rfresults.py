@@ -289,59 +289,15 @@ def hist_merge(hs):
 LOG_SD_FLOOR = 1.0 / 256
 
 
-def _betacf(a, b, x):
-    """The continued fraction of the incomplete beta function (Lentz)."""
-    tiny, qab, qap, qam = 1e-300, a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 300):
-        m2 = 2 * m
-        for aa in (m * (b - m) * x / ((qam + m2) * (a + m2)),
-                   -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
-            d = 1.0 + aa * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + aa / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < 1e-14:
-            break
-    return h
-
-
-def t_sf(t, df):
-    """P(T > t) of Student's t with df degrees of freedom (df > 0, real)."""
-    x = df / (df + t * t)
-    lbeta = math.lgamma(df / 2.0) + math.lgamma(0.5) - math.lgamma(df / 2.0 + 0.5)
-    front = math.exp(math.log(x) * df / 2.0 + math.log1p(-x) * 0.5 - lbeta) if 0 < x < 1 else 0.0
-    if x <= 0:
-        tail = 0.0
-    elif x < (df / 2.0 + 1) / (df / 2.0 + 0.5 + 2):
-        tail = front * _betacf(df / 2.0, 0.5, x) / (df / 2.0)
-    else:
-        tail = 1.0 - front * _betacf(0.5, df / 2.0, 1 - x) / 0.5
-    return tail / 2.0 if t >= 0 else 1.0 - tail / 2.0
-
-
-def t_ppf(p, df):
-    """The p-quantile (0.5 < p < 1) of Student's t, by bisection of t_sf."""
-    lo, hi = 0.0, 1e6
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if t_sf(mid, df) > 1 - p:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
-
-
 def ratio_ci(a, b, alpha=0.05):
     """B/A of one figure from per-repetition values (one value per
     repetition: each repetition is one cluster of autocorrelated
     iterations, and repetitions, randomly interleaved in time, are taken as
     independent): the ratio of the geometric means, its 1 - alpha
     confidence interval by Welch's t on the logarithms, and the two-sided p.
-    None with fewer than 2 positive values on a side."""
+    None with fewer than 2 positive values on a side. Student's t is scipy's
+    (imported here: the readers that never compare do not need scipy)."""
+    from scipy.stats import t as student_t
     a = [math.log(x) for x in a if isinstance(x, (int, float)) and x > 0]
     b = [math.log(x) for x in b if isinstance(x, (int, float)) and x > 0]
     if len(a) < 2 or len(b) < 2:
@@ -351,8 +307,8 @@ def ratio_ci(a, b, alpha=0.05):
     d = statistics.fmean(b) - statistics.fmean(a)
     se = math.sqrt(va + vb)
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-    half = t_ppf(1 - alpha / 2, df) * se
-    p = min(1.0, 2 * t_sf(abs(d) / se, df))
+    half = float(student_t.ppf(1 - alpha / 2, df)) * se
+    p = min(1.0, 2 * float(student_t.sf(abs(d) / se, df)))
     return {"ratio": math.exp(d), "lo": math.exp(d - half), "hi": math.exp(d + half), "p": p,
             "n": (len(a), len(b))}
 
