@@ -90,6 +90,7 @@ static bool fits(const struct rf_world *w, uint32_t len)
  * wake-up for readers that sleep (spinning readers have seen the commits). */
 static void publish(struct rf_world *w)
 {
+	/* model: barrier_central.pml proctype participant (a send: lead++, wake_sleepers) */
 	/* release: a snapshot that sees leading sees every record below it committed */
 	atomic_store_explicit(&w->rings[w->self].leading, w->leading, memory_order_release);
 	rf_wake_all(w);
@@ -250,6 +251,7 @@ static uint32_t commit_at(uint8_t *ring, uint64_t mask, uint64_t pos)
  * handled by the user's handler; returns how many or RF_ECORRUPT. */
 static int drain_ring(struct rf_world *w, uint32_t p, bool waiting)
 {
+	/* model: barrier_central.pml inline poll_inbound (one record: received, handler, processed) */
 	uint64_t pos = w->rx[p];
 	/* Our position came from shared memory (a resumed slot): check it
 	 * before it addresses anything. */
@@ -324,6 +326,7 @@ static int drain_ring(struct rf_world *w, uint32_t p, bool waiting)
  * drain_ring); how many, or RF_ECORRUPT. */
 static int poll_inbound(struct rf_world *w, bool waiting)
 {
+	/* model: barrier_central.pml inline poll_inbound */
 	int total = 0;
 	for (uint32_t p = 0; p < w->nprocs; p++) {
 		if (p == w->self)
@@ -363,6 +366,7 @@ struct delivering {
  * step (a barrier's signal) does not wait behind slow handlers. */
 static int ask_then_deliver(struct rf_world *w, void *arg)
 {
+	/* model: barrier_central.pml inline cond (then poll_inbound) */
 	const struct delivering *d = arg;
 	int c = d->cond(w, d->arg);
 	if (c != 0 && c != RF_WAIT_PROGRESS)
