@@ -84,6 +84,7 @@ bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t 
 /* Writer-side fence share: every reader of our ring is at or past E_p. */
 static bool own_ring_fenced(struct rf_world *w, enum rf_mode mode)
 {
+	/* model: barrier_dissemination.pml inline own_ring_fenced */
 	uint32_t slowest;
 	/* w->leading is our E_p: nothing is written between entry and return */
 	return ring_low(w, w->self, mode == RF_PROCESSING_FENCE, false, &slowest) >= w->leading;
@@ -92,6 +93,7 @@ static bool own_ring_fenced(struct rf_world *w, enum rf_mode mode)
 /* The wait's condition: our fence share, then the row's steps. */
 static int relay_advance(struct rf_world *w, void *arg)
 {
+	/* model: barrier_dissemination.pml inline cond */
 	(void)arg;
 	struct rf_relay *r = (struct rf_relay *)w->barrier;
 	bool moved = false;
@@ -117,6 +119,7 @@ static void count_completed(struct rf_world *w, uint64_t R, enum rf_mode mode)
 int rf_round_relay(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
 		   int32_t *status)
 {
+	/* model: barrier_dissemination.pml proctype participant (rf_round_relay: fencing, modes, status) */
 	struct rf_relay *r = (struct rf_relay *)w->barrier;
 	r->round = R;
 	r->mode = mode;
