@@ -44,6 +44,7 @@ static uint32_t rec_bytes(uint32_t len)
  * holding the ring back; readers not yet attached still do (no loss). */
 static uint64_t refresh_free_until(struct rf_world *w)
 {
+	/* model: ring_backpressure.pml writer (reserve: lead + 1 <= rcv + CAPACITY) */
 	uint64_t low = w->leading;
 	for (uint32_t q = 0; q < w->nprocs; q++) {
 		if (q == w->self)
@@ -61,6 +62,7 @@ static uint64_t refresh_free_until(struct rf_world *w)
 
 static int space_for(struct rf_world *w, void *arg)
 {
+	/* model: ring_backpressure.pml writer (ring_wait condition) */
 	uint64_t end = *(const uint64_t *)arg;
 	return end <= w->free_until || end <= refresh_free_until(w);
 }
@@ -101,6 +103,7 @@ static void publish(struct rf_world *w)
  * readers it waits for may themselves sleep, unaware of a burst's records. */
 static int reserve(struct rf_world *w, uint32_t len, int64_t deadline_ns)
 {
+	/* model: ring_backpressure.pml writer (reserve: PUBLISH, then ring_wait) */
 	for (;;) {
 		uint64_t until = needed_until(w, len);
 		if (space_for(w, &until))
@@ -216,6 +219,7 @@ int rf_send(rf_world *w, uint16_t dest, uint16_t type, const void *payload, uint
 
 int rf_send_many(rf_world *w, const struct rf_message *msgs, uint32_t n, int64_t timeout_ns)
 {
+	/* model: ring_backpressure.pml writer (the burst, one PUBLISH at its end) */
 	if (!w || timeout_ns < 0 || (n && !msgs) || n > INT32_MAX)
 		return RF_EINVAL;
 	int rc = 0;
