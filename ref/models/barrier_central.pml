@@ -5,9 +5,10 @@
  * waiter runs, and the wait protocol (rf_wait in wait.c, rf_wake /
  * rf_wake_all / rf_world_abort in wake.c) it sleeps in.
  *
- * Sizes: -DP=2|3|4 participants, -DROUNDS (default 3: round 1 processing
+ * Sizes: -DP=2|3 participants, -DROUNDS (default 3: round 1 processing
  * fence, round 2 delivery fence, round 3 rendezvous, then processing again),
- * each participant sending 0 or 1 record before each round.
+ * each participant sending one record before each round (-DSENDS_MAYBE: 0
+ * or 1, 16 times the states; -DNOSEND: none), and polling or not.
  * -DMIXED: in round 2 every participant picks any mode (RF_EMODE expected
  * everywhere when they differ). -DDEATH: participant P-1 may die at any of
  * its wait steps, between a completing CAS and its publication, or before a
