@@ -43,6 +43,7 @@
  *   SHORTCUT_READS_RECEIVED  shortcut-reads-received: fence_holds reads received
  *   LOST_WAKEUP_LAST_ARRIVAL lost-wakeup-last-arrival: no wake when the shortcut fails
  *   NO_DEATH_DETECT          no-death-detect: nobody sees the death (with -DDEATH)
+ *   SPIN_FOREVER             a wait that spins without end (with -DNP: a cycle)
  *
  * Abstractions (SYNC.md says why each is sound): spin checks sequential
  * consistency; a ring has unbounded capacity here (ring_backpressure.pml
@@ -543,7 +544,12 @@ proctype participant(byte self)
 			fi;
 			if
 			:: c == PROGRESS -> skip
+#ifdef SPIN_FOREVER
+			:: else -> skip /* a waiter that never parks nor yields for good */
+			:: false ->
+#else
 			:: else ->
+#endif
 				/* spin and yield: the condition asked again, as below */
 				/* rf_check_peers */
 				if
