@@ -101,6 +101,7 @@ void rf_barrier_segment_init(struct rf_world *w)
 
 int rf_barrier(rf_world *w, enum rf_mode mode, int64_t timeout_ns)
 {
+	/* model: barrier_central.pml proctype participant (barrier.c rf_barrier) */
 	if (!w || (unsigned)mode > RF_PROCESSING_FENCE || timeout_ns < 0)
 		return RF_EINVAL;
 	if (w->in_handler)

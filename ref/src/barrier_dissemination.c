@@ -59,6 +59,7 @@ static struct flag_line *flag(struct rf_world *w, uint32_t who, uint32_t stage)
  * done once. */
 static int advance(struct rf_world *w, void *arg)
 {
+	/* model: barrier_dissemination.pml inline advance */
 	(void)arg;
 	struct rf_barrier_state *b = w->barrier;
 	struct rf_relay *r = &b->relay;
@@ -92,6 +93,7 @@ static int advance(struct rf_world *w, void *arg)
 static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
 		 int32_t *status)
 {
+	/* model: barrier_dissemination.pml proctype participant (enter: stage, sent) */
 	struct rf_barrier_state *b = w->barrier;
 	b->stage = 0;
 	b->sent = false;

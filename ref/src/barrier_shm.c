@@ -61,6 +61,7 @@ static void segment_init(struct rf_world *w)
 /* The modes of round R (stable until it completes): 0 or RF_EMODE. */
 static int32_t mode_status(struct rf_world *w, uint32_t *mode)
 {
+	/* model: barrier_central.pml inline mode_status */
 	/* relaxed: the acq_rel RMWs on `bar` that counted every arrival form a
 	 * release sequence, so the caller already sees each participant's mode */
 	*mode = atomic_load_explicit(&w->part[0].mode, memory_order_relaxed);
@@ -73,6 +74,7 @@ static int32_t mode_status(struct rf_world *w, uint32_t *mode)
 /* Publishes round R as complete; `bar` already moved on to R+1. */
 static void publish(struct rf_world *w, uint64_t R)
 {
+	/* model: barrier_central.pml inline publish */
 	uint32_t mode;
 	int32_t status = mode_status(w, &mode);
 	/* relaxed: published by the release store of completed_rounds below */
@@ -88,6 +90,7 @@ static void publish(struct rf_world *w, uint64_t R)
  * when this makes it whole, or (last arrival) when the shortcut holds. */
 static void count(struct rf_world *w, uint64_t R, uint64_t inc)
 {
+	/* model: barrier_central.pml inline count (ARRIVAL/DRAIN CAS, shortcut, last drain) */
 	uint64_t v = atomic_load_explicit(&w->ctl->bar, memory_order_relaxed);
 	for (;;) {
 		if ((v >> TAG_SHIFT) != (uint32_t)R)
@@ -123,6 +126,7 @@ static void count(struct rf_world *w, uint64_t R, uint64_t inc)
 
 static int completed_cond(struct rf_world *w, void *arg)
 {
+	/* model: barrier_central.pml inline cond (completed >= R) */
 	(void)arg;
 	/* acquire: pairs with publish()'s release */
 	return atomic_load_explicit(&w->ctl->completed_rounds, memory_order_acquire) >=
@@ -132,6 +136,7 @@ static int completed_cond(struct rf_world *w, void *arg)
 /* Our share of the fence: every inbound ring read up to its E_p. */
 static void try_drain(struct rf_world *w)
 {
+	/* model: barrier_central.pml inline try_drain (TRY_DRAIN_LOADS, then count) */
 	struct rf_barrier_state *b = w->barrier;
 	if (!b->pending)
 		return;
@@ -162,6 +167,7 @@ static void try_drain(struct rf_world *w)
 /* Delivery moved `received`: a delivery fence may be met before the handler. */
 static void on_received(struct rf_world *w, uint32_t ring, bool to_handler)
 {
+	/* model: barrier_central.pml inline poll_inbound (on_received) */
 	(void)ring;
 	(void)to_handler;
 	if (w->barrier->pending && w->barrier->mode == RF_DELIVERY_FENCE)
@@ -170,6 +176,7 @@ static void on_received(struct rf_world *w, uint32_t ring, bool to_handler)
 
 static int round_cond(struct rf_world *w, void *arg)
 {
+	/* model: barrier_central.pml inline cond */
 	if (completed_cond(w, arg))
 		return 1;
 	try_drain(w);
@@ -179,6 +186,7 @@ static int round_cond(struct rf_world *w, void *arg)
 static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
 		 int32_t *status)
 {
+	/* model: barrier_central.pml proctype participant (barrier_shm.c enter) */
 	struct rf_barrier_state *b = w->barrier;
 	bool fenced = rf_round_fenced(mode);
 	b->round = R;

@@ -87,6 +87,7 @@ static bool before(const struct rf_world *w, uint32_t x, uint32_t y)
  * (written by participant 0 before any worker runs). */
 static int build(struct rf_world *w)
 {
+	/* model: barrier_tree.pml inline advance (the one group at P <= 4: children = P - 1) */
 	struct rf_barrier_state *b = w->barrier;
 	uint32_t P = w->nprocs, n = P;
 	uint32_t *leaders = malloc(P * sizeof *leaders);
@@ -143,6 +144,7 @@ static int build(struct rf_world *w)
  * Every step is done once. */
 static int advance(struct rf_world *w, void *arg)
 {
+	/* model: barrier_tree.pml inline advance */
 	(void)arg;
 	struct rf_barrier_state *b = w->barrier;
 	struct rf_relay *r = &b->relay;
@@ -184,6 +186,7 @@ static int advance(struct rf_world *w, void *arg)
 static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
 		 int32_t *status)
 {
+	/* model: barrier_tree.pml proctype participant (enter: arrived) */
 	struct rf_barrier_state *b = w->barrier;
 	if (!b->built) {
 		int rc = build(w);

@@ -28,6 +28,7 @@ bool rf_os_fence_register(void)
 
 void rf_os_heavy_fence(void)
 {
+	/* model: wait.pml inline heavy_fence */
 	atomic_thread_fence(memory_order_seq_cst);
 #if defined(__linux__) && defined(SYS_membarrier)
 	/* Covers only registered processes: a waker that is not registered

@@ -22,6 +22,7 @@ void rf_os_park_fini(struct rf_world *w)
 
 void rf_os_park(struct rf_world *w, uint32_t seen, int64_t timeout_ns)
 {
+	/* model: wait.pml inline park */
 	struct timespec ts = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
 	/* EAGAIN (the doorbell already moved), EINTR and ETIMEDOUT all just
 	 * return: the caller re-checks everything. */
@@ -30,5 +31,6 @@ void rf_os_park(struct rf_world *w, uint32_t seen, int64_t timeout_ns)
 
 void rf_os_unpark(struct rf_world *w, uint32_t who)
 {
+	/* model: wait.pml inline ring_doorbell (FUTEX_WAKE) */
 	syscall(SYS_futex, &w->part[who].doorbell, FUTEX_WAKE, 1, NULL, NULL, 0);
 }

@@ -44,6 +44,7 @@ static uint32_t rec_bytes(uint32_t len)
  * holding the ring back; readers not yet attached still do (no loss). */
 static uint64_t refresh_free_until(struct rf_world *w)
 {
+	/* model: ring_backpressure.pml writer (reserve: lead + 1 <= rcv + CAPACITY) */
 	uint64_t low = w->leading;
 	for (uint32_t q = 0; q < w->nprocs; q++) {
 		if (q == w->self)
@@ -61,6 +62,7 @@ static uint64_t refresh_free_until(struct rf_world *w)
 
 static int space_for(struct rf_world *w, void *arg)
 {
+	/* model: ring_backpressure.pml writer (ring_wait condition) */
 	uint64_t end = *(const uint64_t *)arg;
 	return end <= w->free_until || end <= refresh_free_until(w);
 }
@@ -90,6 +92,7 @@ static bool fits(const struct rf_world *w, uint32_t len)
  * wake-up for readers that sleep (spinning readers have seen the commits). */
 static void publish(struct rf_world *w)
 {
+	/* model: barrier_central.pml proctype participant (a send: lead++, wake_sleepers) */
 	/* release: a snapshot that sees leading sees every record below it committed */
 	atomic_store_explicit(&w->rings[w->self].leading, w->leading, memory_order_release);
 	rf_wake_all(w);
@@ -100,6 +103,7 @@ static void publish(struct rf_world *w)
  * readers it waits for may themselves sleep, unaware of a burst's records. */
 static int reserve(struct rf_world *w, uint32_t len, int64_t deadline_ns)
 {
+	/* model: ring_backpressure.pml writer (reserve: PUBLISH, then ring_wait) */
 	for (;;) {
 		uint64_t until = needed_until(w, len);
 		if (space_for(w, &until))
@@ -215,6 +219,7 @@ int rf_send(rf_world *w, uint16_t dest, uint16_t type, const void *payload, uint
 
 int rf_send_many(rf_world *w, const struct rf_message *msgs, uint32_t n, int64_t timeout_ns)
 {
+	/* model: ring_backpressure.pml writer (the burst, one PUBLISH at its end) */
 	if (!w || timeout_ns < 0 || (n && !msgs) || n > INT32_MAX)
 		return RF_EINVAL;
 	int rc = 0;
@@ -250,6 +255,7 @@ static uint32_t commit_at(uint8_t *ring, uint64_t mask, uint64_t pos)
  * handled by the user's handler; returns how many or RF_ECORRUPT. */
 static int drain_ring(struct rf_world *w, uint32_t p, bool waiting)
 {
+	/* model: barrier_central.pml inline poll_inbound (one record: received, handler, processed) */
 	uint64_t pos = w->rx[p];
 	/* Our position came from shared memory (a resumed slot): check it
 	 * before it addresses anything. */
@@ -324,6 +330,7 @@ static int drain_ring(struct rf_world *w, uint32_t p, bool waiting)
  * drain_ring); how many, or RF_ECORRUPT. */
 static int poll_inbound(struct rf_world *w, bool waiting)
 {
+	/* model: barrier_central.pml inline poll_inbound */
 	int total = 0;
 	for (uint32_t p = 0; p < w->nprocs; p++) {
 		if (p == w->self)
@@ -363,6 +370,7 @@ struct delivering {
  * step (a barrier's signal) does not wait behind slow handlers. */
 static int ask_then_deliver(struct rf_world *w, void *arg)
 {
+	/* model: barrier_central.pml inline cond (then poll_inbound) */
 	const struct delivering *d = arg;
 	int c = d->cond(w, d->arg);
 	if (c != 0 && c != RF_WAIT_PROGRESS)

@@ -5,6 +5,7 @@
 
 void rf_round_enter(struct rf_world *w, uint64_t R, enum rf_mode mode)
 {
+	/* model: barrier_central.pml proctype participant (round.c rf_round_enter) */
 	struct rf_seg_part *me = &w->part[w->self];
 	/* relaxed: published by the release store of round just below */
 	atomic_store_explicit(&me->entry_target, w->leading, memory_order_relaxed);
@@ -15,6 +16,7 @@ void rf_round_enter(struct rf_world *w, uint64_t R, enum rf_mode mode)
 
 bool rf_round_fenced(enum rf_mode mode)
 {
+	/* model: barrier_central.pml proctype participant (fenced; NO_FENCE) */
 #ifdef RF_BROKEN_FENCE
 	(void)mode;
 	return false; /* test builds only: the oracles must catch this */
@@ -53,6 +55,7 @@ static uint64_t ring_low(struct rf_world *w, uint32_t p, bool processed, bool ru
 bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t *entry,
 			  const uint8_t *need, bool running_only, struct rf_handshake_row *rows)
 {
+	/* model: barrier_central.pml inline fence_holds */
 	bool processed = mode == RF_PROCESSING_FENCE, ok = true;
 	for (uint32_t p = 0; p < w->nprocs; p++) {
 		/* relaxed: the caller saw every arrival (an acquire on the round's
@@ -81,6 +84,7 @@ bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t 
 /* Writer-side fence share: every reader of our ring is at or past E_p. */
 static bool own_ring_fenced(struct rf_world *w, enum rf_mode mode)
 {
+	/* model: barrier_dissemination.pml inline own_ring_fenced */
 	uint32_t slowest;
 	/* w->leading is our E_p: nothing is written between entry and return */
 	return ring_low(w, w->self, mode == RF_PROCESSING_FENCE, false, &slowest) >= w->leading;
@@ -89,6 +93,7 @@ static bool own_ring_fenced(struct rf_world *w, enum rf_mode mode)
 /* The wait's condition: our fence share, then the row's steps. */
 static int relay_advance(struct rf_world *w, void *arg)
 {
+	/* model: barrier_dissemination.pml inline cond */
 	(void)arg;
 	struct rf_relay *r = (struct rf_relay *)w->barrier;
 	bool moved = false;
@@ -114,6 +119,7 @@ static void count_completed(struct rf_world *w, uint64_t R, enum rf_mode mode)
 int rf_round_relay(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
 		   int32_t *status)
 {
+	/* model: barrier_dissemination.pml proctype participant (rf_round_relay: fencing, modes, status) */
 	struct rf_relay *r = (struct rf_relay *)w->barrier;
 	r->round = R;
 	r->mode = mode;

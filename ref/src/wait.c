@@ -106,6 +106,7 @@ bool rf_knob_trace_handshake(void)
 
 int rf_check_peers(struct rf_world *w)
 {
+	/* model: barrier_central.pml PEER_DEAD; wait.pml inline wait_for (rf_check_peers) */
 	/* After an abort, the first reason wins everywhere. */
 	if (!rf_os_lifeline_ok(w)) {
 		rf_world_abort(w, RF_EPEERDEAD);
@@ -139,6 +140,7 @@ int rf_check_peers(struct rf_world *w)
 
 int rf_wait(struct rf_world *w, rf_cond_fn cond, void *arg, int64_t deadline_ns)
 {
+	/* model: wait.pml inline wait_for; barrier_central.pml proctype participant (wait loop) */
 	struct rf_seg_part *me = &w->part[w->self];
 	int32_t spins = 0;
 	int64_t yield_until = 0;

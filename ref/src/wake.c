@@ -14,6 +14,7 @@
  * enough here, which keeps a full fence off every rf_send. */
 static inline void waker_fence(const struct rf_world *w)
 {
+	/* model: wait.pml inline waker_fence */
 	if (w->light_wake)
 		atomic_signal_fence(memory_order_seq_cst);
 	else
@@ -22,6 +23,7 @@ static inline void waker_fence(const struct rf_world *w)
 
 static void ring_doorbell(struct rf_world *w, uint32_t who)
 {
+	/* model: wait.pml inline ring_doorbell */
 	/* seq_cst: a sleeper that reads the new value re-checks instead of sleeping */
 	atomic_fetch_add_explicit(&w->part[who].doorbell, 1, memory_order_seq_cst);
 	rf_os_unpark(w, who);
@@ -29,6 +31,7 @@ static void ring_doorbell(struct rf_world *w, uint32_t who)
 
 void rf_wake(struct rf_world *w, uint32_t who)
 {
+	/* model: wait.pml inline wake; barrier_central.pml inline wake_one */
 	waker_fence(w);
 	/* relaxed after the fence: the fence orders them against our store */
 	if (atomic_load_explicit(&w->ctl->nsleepers, memory_order_relaxed) == 0 ||
@@ -42,6 +45,7 @@ void rf_wake(struct rf_world *w, uint32_t who)
  * handler's thread) while our own thread may sleep. */
 static void wake_sleepers(struct rf_world *w, bool self_too)
 {
+	/* model: wait.pml inline world_abort; barrier_central.pml inline wake_sleepers */
 	waker_fence(w);
 	if (atomic_load_explicit(&w->ctl->nsleepers, memory_order_relaxed) == 0)
 		return;
@@ -58,6 +62,7 @@ void rf_wake_all(struct rf_world *w)
 
 int rf_world_abort(rf_world *w, int reason)
 {
+	/* model: wait.pml inline world_abort; barrier_central.pml inline world_abort */
 	if (!w || (reason != RF_EABORTED && reason != RF_EPEERDEAD))
 		return RF_EINVAL;
 	int32_t none = 0;
