@@ -186,6 +186,20 @@ def check_bad_inputs(tmp):
                                                      "--out", out, A], out)
 
 
+def write_doc(tmp, name, doc):
+    """doc written as tmp/name; returns the path."""
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return path
+
+
+def run_script(script, *args):
+    """A Python script of ours run on args: its exit code and joined output."""
+    return subprocess.run([sys.executable, script] + list(args), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+
+
 def check_digit_names(tmp):
     """A transport or implementation whose name is digits stays a name: the
     tools sort it among the others (it was an int beside "shm": a traceback)."""
@@ -196,11 +210,8 @@ def check_digit_names(tmp):
             extra.append({k: v.replace("transport:shm", "transport:7") if k in ("name", "run_name")
                           else v for k, v in r.items()})
     doc["benchmarks"] += extra
-    path = os.path.join(tmp, "digit-names.json")
-    with open(path, "w") as f:
-        json.dump(doc, f)
-    p = subprocess.run([sys.executable, SUMMARY, path], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
+    path = write_doc(tmp, "digit-names.json", doc)
+    p = run_script(SUMMARY, path)
     check(p.returncode == 0 and re.search(r"^  7 +central ", p.stdout, re.M) is not None,
           "summary.py: a transport named 7 is a row of its own (%d)" % p.returncode)
     rc, text = run("compare", path, A)
@@ -215,15 +226,11 @@ def check_missing_counters(tmp):
         if r["name"].startswith("ring/throughput/"):
             r.pop("records_per_second", None)
             r.pop("bytes_per_second", None)
-    path = os.path.join(tmp, "no-counters.json")
-    with open(path, "w") as f:
-        json.dump(doc, f)
-    p = subprocess.run([sys.executable, SUMMARY, path], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
+    path = write_doc(tmp, "no-counters.json", doc)
+    p = run_script(SUMMARY, path)
     check(p.returncode == 0 and re.search(r"^  size:64 +- \(-\)", p.stdout, re.M) is not None,
           "summary.py: throughput rows without counters show - (%d)" % p.returncode)
-    p = subprocess.run([sys.executable, CHECK_JSON, path], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
+    p = run_script(CHECK_JSON, path)
     check(p.returncode == 1 and "missing counter records_per_second" in p.stdout,
           "check_json: a row without its counters fails the check (%d)" % p.returncode)
 
