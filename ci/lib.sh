@@ -169,7 +169,8 @@ wine_platform() {
 #                           and qemu-user, registers qemu with binfmt_misc, unpacks
 #                           the target's hwloc and C library (Debian's packages
 #                           for ARCH) into cross_deps, exports QEMU_LD_PREFIX;
-#                           sets cross_triplet, cross_qemu, cross_deps. 2 on an
+#                           sets cross_triplet, cross_qemu, cross_machine (as
+#                           uname -m, or armhf), cross_deps. 2 on an
 #                           unknown ARCH, 1 when it cannot be set up.
 #   cross_build DIR [ARGS]  cross-builds the tree into DIR (ARGS go to cmake)
 #   cross_platform          the results folder name of a qemu run
@@ -179,9 +180,9 @@ wine_platform() {
 cross_setup() {
 	local arch=$1 d
 	case $arch in
-	arm64) cross_triplet=aarch64-linux-gnu cross_qemu=aarch64 ;;
-	armhf) cross_triplet=arm-linux-gnueabihf cross_qemu=arm ;;
-	s390x) cross_triplet=s390x-linux-gnu cross_qemu=s390x ;;
+	arm64) cross_triplet=aarch64-linux-gnu cross_qemu=aarch64 cross_machine=aarch64 ;;
+	armhf) cross_triplet=arm-linux-gnueabihf cross_qemu=arm cross_machine=armhf ;;
+	s390x) cross_triplet=s390x-linux-gnu cross_qemu=s390x cross_machine=s390x ;;
 	*) say "unknown architecture '$arch' (arm64, armhf or s390x)"; return 2 ;;
 	esac
 	cross_arch=$arch
@@ -234,7 +235,7 @@ cross_build() {
 cross_platform() {
 	local v
 	v=$("qemu-$cross_qemu-static" --version | sed -n '1s/.*version \([0-9.]*\).*/\1/p')
-	printf '%s-%s-qemu-%s-on-%s-%s' "$(ci_os)" "$("$cross_triplet-gcc" -dumpmachine | cut -d- -f1)" \
+	printf '%s-%s-qemu-%s-on-%s-%s' "$(ci_os)" "$cross_machine" \
 		"${v:-user}" "$(uname -m)" "$(ci_cpu_model)" | ci_sanitise
 }
 
