@@ -170,7 +170,8 @@ wine_platform() {
 #                           the target's hwloc and C library (Debian's packages
 #                           for ARCH) into cross_deps, exports QEMU_LD_PREFIX;
 #                           sets cross_triplet, cross_qemu, cross_machine (as
-#                           uname -m, or armhf), cross_deps. 2 on an
+#                           uname -m, or armhf), cross_deps, cross_hwloc (which
+#                           hwloc the build places with). 2 on an
 #                           unknown ARCH, 1 when it cannot be set up.
 #   cross_build DIR [ARGS]  cross-builds the tree into DIR (ARGS go to cmake)
 #   cross_platform          the results folder name of a qemu run
@@ -219,7 +220,8 @@ cross_setup() {
 	# Workers re-executed through binfmt_misc find the target's loader and
 	# libraries here, as the emulator ctest starts does (-L).
 	export QEMU_LD_PREFIX=$cross_deps
-	say "$("$cross_triplet-gcc" --version | head -1); $("qemu-$cross_qemu-static" --version | head -1); hwloc $(sed -n 's/^Version: //p' "$cross_deps/usr/lib/$cross_triplet/pkgconfig/hwloc.pc")"
+	cross_hwloc="hwloc $(sed -n 's/^Version: //p' "$cross_deps/usr/lib/$cross_triplet/pkgconfig/hwloc.pc") from Debian's $arch packages"
+	say "$("$cross_triplet-gcc" --version | head -1); $("qemu-$cross_qemu-static" --version | head -1); $cross_hwloc"
 }
 
 cross_build() {
