@@ -163,3 +163,105 @@ wine_platform() {
 	printf 'windows-%s-on-%s-%s-%s' "$(wine --version 2>/dev/null || echo wine)" "$(ci_os)" "$(uname -m)" \
 		"$(ci_cpu_model)" | ci_sanitise
 }
+
+# --- other Linux architectures under qemu-user ---------------------------------
+#   cross_setup ARCH        arm64, armhf or s390x: installs the cross compilers
+#                           and qemu-user, registers qemu with binfmt_misc, unpacks
+#                           the target's hwloc and C library (Debian's packages
+#                           for ARCH) into cross_deps, exports QEMU_LD_PREFIX;
+#                           sets cross_triplet, cross_qemu, cross_machine (as
+#                           uname -m, or armhf), cross_deps, cross_hwloc (which
+#                           hwloc the build places with). 2 on an
+#                           unknown ARCH, 1 when it cannot be set up.
+#   cross_build DIR [ARGS]  cross-builds the tree into DIR (ARGS go to cmake)
+#   cross_platform          the results folder name of a qemu run
+#   cross_leftovers_before DIR, cross_leftovers DIR   as ci_leftovers, and
+#                           also emulated processes of DIR (their executable is
+#                           qemu's, so only their command line names DIR)
+cross_setup() {
+	local arch=$1 d
+	case $arch in
+	arm64) cross_triplet=aarch64-linux-gnu cross_qemu=aarch64 cross_machine=aarch64 ;;
+	armhf) cross_triplet=arm-linux-gnueabihf cross_qemu=arm cross_machine=armhf ;;
+	s390x) cross_triplet=s390x-linux-gnu cross_qemu=s390x cross_machine=s390x ;;
+	*) say "unknown architecture '$arch' (arm64, armhf or s390x)"; return 2 ;;
+	esac
+	cross_arch=$arch
+	ci_install cmake make pkg-config dpkg-dev qemu-user-static binfmt-support \
+		"gcc-$cross_triplet" "g++-$cross_triplet"
+	# binfmt_misc: a foreign executable started by exec (the tests' workers
+	# re-execute themselves) runs under qemu
+	if [[ $(id -u) -eq 0 ]]; then
+		[[ -e /proc/sys/fs/binfmt_misc/register ]] ||
+			mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+		update-binfmts --enable "qemu-$cross_qemu" || true
+	fi
+	if [[ ! -e /proc/sys/fs/binfmt_misc/qemu-$cross_qemu ]]; then
+		say "FAIL: qemu-$cross_qemu is not registered with binfmt_misc (update-binfmts --enable qemu-$cross_qemu, as root)"
+		return 1
+	fi
+	# The target's hwloc, and the C library the programs run with (see
+	# cmake/toolchains/linux-cross.cmake): unpacked, not installed.
+	cross_deps=$PWD/build/cross-deps/$arch
+	local debs=(libc6 libgcc-s1 libstdc++6 libcap2 libudev1 libhwloc15 libhwloc-dev)
+	if [[ ! -e $cross_deps/.done ]]; then
+		if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+			[[ $(id -u) -eq 0 ]] || { say "FAIL: no $arch package index (dpkg --add-architecture $arch, as root)"; return 1; }
+			dpkg --add-architecture "$arch"
+		fi
+		rm -rf "$cross_deps" && mkdir -p "$cross_deps/debs"
+		(cd "$cross_deps/debs" && apt-get download -q "${debs[@]/%/:$arch}" </dev/null 2>/dev/null) || {
+			DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+			(cd "$cross_deps/debs" && apt-get download -q "${debs[@]/%/:$arch}" </dev/null)
+		} || return 1
+		for d in "$cross_deps"/debs/*.deb; do dpkg -x "$d" "$cross_deps"; done
+		touch "$cross_deps/.done"
+	fi
+	# Workers re-executed through binfmt_misc find the target's loader and
+	# libraries here, as the emulator ctest starts does (-L).
+	export QEMU_LD_PREFIX=$cross_deps
+	cross_hwloc="hwloc $(sed -n 's/^Version: //p' "$cross_deps/usr/lib/$cross_triplet/pkgconfig/hwloc.pc") from Debian's $arch packages"
+	say "$("$cross_triplet-gcc" --version | head -1); $("qemu-$cross_qemu-static" --version | head -1); $cross_hwloc"
+}
+
+cross_build() {
+	local dir=$1
+	shift
+	# --fresh: a toolchain file is read only when a cache is made
+	cmake --fresh -S . -B "$dir" --toolchain "$PWD/cmake/toolchains/$cross_arch.cmake" \
+		-DRF_CROSS_DEPS="$cross_deps" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRF_BUILD_BENCH=OFF "$@" >/dev/null &&
+		nice cmake --build "$dir" --parallel 2
+}
+
+# Not this machine's architecture: the folder says qemu, its version and the host.
+cross_platform() {
+	local v
+	v=$("qemu-$cross_qemu-static" --version | sed -n '1s/.*version \([0-9.]*\).*/\1/p')
+	printf '%s-%s-qemu-%s-on-%s-%s' "$(ci_os)" "$cross_machine" \
+		"${v:-user}" "$(uname -m)" "$(ci_cpu_model)" | ci_sanitise
+}
+
+# qemu-user processes running a program of DIR (not zombies: see ci_processes).
+cross_processes() {
+	ps -eo pid=,stat=,args= | D="$(readlink -f "$1")/" awk '$2 !~ /^Z/ && $3 ~ /qemu/ &&
+		index($0, ENVIRON["D"]) {print $1}' | sort
+}
+
+cross_leftovers_before() {
+	ci_leftovers_before "$1"
+	cross_processes_before=$(cross_processes "$1")
+}
+
+cross_leftovers() {
+	local rc=0 i procs p
+	ci_leftovers "$1" || rc=1
+	for i in $(seq 20); do
+		procs=$(comm -13 <(echo "$cross_processes_before") <(cross_processes "$1"))
+		[[ -n $procs ]] || return "$rc"
+		[[ $i -eq 20 ]] || sleep 0.1
+	done
+	say "FAIL: the run left emulated processes behind:"
+	for p in $procs; do ps -o pid=,ppid=,etime=,args= -p "$p" || true; done
+	for p in $procs; do kill -KILL "$p" 2>/dev/null || true; done
+	return 1
+}

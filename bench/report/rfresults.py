@@ -660,9 +660,20 @@ def load(path):
     raise BadResult("%s: neither rf-bench (benchmarks) nor rf-soak (runs) JSON" % path)
 
 
+EMULATED_QEMU = "(emulated under qemu-user: not the hardware's memory model or speed)"
+
+
+def emulated_note(r):
+    """The note a result run under qemu-user (ci/cross, ci/soak --cross) carries
+    wherever its label appears, or ""."""
+    said = (r.platform or "") + " " + str((r.context or {}).get("runtime", ""))
+    return " " + EMULATED_QEMU if "qemu" in said.lower() else ""
+
+
 def label_results(results):
     """Gives every result a unique display label: the platform, plus the
-    revision (then the file name) where one platform appears twice."""
+    revision (then the file name) where one platform appears twice, plus
+    the emulation note under qemu-user."""
     for kind in ("bench", "soak"):
         rs = [r for r in results if r.kind == kind]
         for r in rs:
@@ -672,6 +683,7 @@ def label_results(results):
                 r.label = "%s @ %s" % (r.platform, r.revision)
                 if sum(1 for o in same if o.revision == r.revision) > 1:
                     r.label = "%s (%s)" % (r.platform, os.path.basename(r.path))
+            r.label += emulated_note(r)
     return results
 
 

@@ -28,7 +28,53 @@
 #include "ringfence.h"
 
 #define RF_MAGIC 0x434e4546474e4952ull /* "RINGFENC" little-endian */
-#define RF_CACHELINE 64u
+
+/* --- what the segment layout depends on, said at compile time ----------------
+ * Every one of these is recorded in the segment header and compared at
+ * attach (RF_EABI when they differ): processes of one world must agree.
+ *
+ * RF_CACHE_LINE: the line size that the layout's alignas() separates
+ * writers by (false sharing only, never correctness). CMake sets it per
+ * target processor (CMakeLists.txt: 256 on s390x, 128 on ppc64, else 64;
+ * -DRF_CACHE_LINE=... overrides); a build outside CMake (the fuzz target)
+ * gets x86-64's 64. */
+#ifndef RF_CACHE_LINE
+#define RF_CACHE_LINE 64
+#endif
+#define RF_CACHELINE ((uint32_t)RF_CACHE_LINE)
+_Static_assert(RF_CACHE_LINE >= 32 && RF_CACHE_LINE <= 4096 && (RF_CACHE_LINE & (RF_CACHE_LINE - 1)) == 0,
+	       "RF_CACHE_LINE must be a power of two from 32 to 4096");
+/* RF_SEG_PAGE: the granule of the ring data's offset and of the segment's
+ * size. It is a layout unit, not the OS page size: a mapping is whole OS
+ * pages anyway (64 KiB ones too: the tail past the segment's end is never
+ * touched), and Windows tells an attacher a section's size only in 4 KiB
+ * pages (shm_win32.c), so it must be a multiple of 4096. */
+#ifndef RF_SEG_PAGE
+#define RF_SEG_PAGE 4096
+#endif
+_Static_assert(RF_SEG_PAGE >= 4096 && (RF_SEG_PAGE & (RF_SEG_PAGE - 1)) == 0,
+	       "RF_SEG_PAGE must be a power of two of at least 4096");
+/* Byte order: the header's fields, positions and record headers are native
+ * integers; a process of the other byte order reads the magic byte-swapped
+ * and gets RF_EABI (qemu-user runs a big-endian s390x process beside
+ * little-endian ones on one /dev/shm). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RF_BYTE_ORDER 1u
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define RF_BYTE_ORDER 2u
+#elif defined(_WIN32)
+#define RF_BYTE_ORDER 1u /* every Windows target is little-endian */
+#else
+#error "unknown byte order: define __BYTE_ORDER__"
+#endif
+/* The positions and progress counters are 64-bit atomics in memory shared
+ * between processes: only a lock-free atomic works there (libatomic's
+ * fallback locks are private to each process). 32-bit ARMv7 has them
+ * (LDREXD/STREXD), 32-bit x86 too (CMPXCHG8B); a target without them
+ * cannot build ringfence. */
+_Static_assert(__atomic_always_lock_free(sizeof(uint64_t), 0) &&
+		       __atomic_always_lock_free(sizeof(uint32_t), 0),
+	       "64-bit and 32-bit atomics must be lock-free: they live in shared memory");
 #define RF_NAME_PREFIX RF_OS_SEGMENT_PREFIX
 #define RF_DEFAULT_CAPACITY (64u * 1024u)
 #define RF_DEFAULT_MAX_RECORD 4096u
@@ -51,24 +97,36 @@ enum rf_world_state { RF_WS_STARTING = 0, RF_WS_READY = 1 };
 /* Library record types (>= RF_TYPE_RESERVED). */
 enum { RF_TYPE_PAD = 0xFFFFu, RF_TYPE_ARRIVAL = 0xFFF0u, RF_TYPE_COMPLETE = 0xFFF1u };
 
+/* Fixed-width fields at fixed offsets (no padding on any ABI), so that a
+ * process of any build can read the first ones and say why it may not
+ * attach. */
 struct rf_seg_header {
-	uint64_t magic;
+	uint64_t magic; /* RF_MAGIC in the creator's byte order */
 	uint32_t abi;
 	uint32_t header_bytes;
+	/* The creator's build, as far as the layout depends on it. */
+	uint8_t byte_order;    /* RF_BYTE_ORDER */
+	uint8_t pointer_bytes; /* sizeof(void *) */
+	uint8_t size_bytes;    /* sizeof(size_t) */
+	uint8_t u64_align;     /* alignof(uint64_t): padding inside the shared structs */
+	uint32_t cacheline;    /* RF_CACHE_LINE */
+	uint32_t page;         /* RF_SEG_PAGE */
 	uint32_t nprocs;
 	uint32_t ring_capacity;
 	uint32_t max_record;
-	uint32_t cacheline;
 	uint32_t transport;
 	uint32_t algorithm; /* enum rf_algorithm, never AUTO (resolved at create) */
 	uint32_t barrier_bytes; /* size of the algorithm's area */
 	int32_t spin;
-	int64_t creator_pid;
+	int64_t creator_pid; /* at 56: 8-aligned on 32-bit ABIs too, no padding before it */
 	uint64_t segment_bytes;
 	uint64_t user_bytes;
 	uint64_t off_control, off_parts, off_rings, off_progress, off_barrier, off_data, off_user;
 	uint64_t checksum; /* FNV-1a of every field above */
 };
+_Static_assert(offsetof(struct rf_seg_header, creator_pid) == 56 &&
+		       sizeof(struct rf_seg_header) == 144,
+	       "the header has one layout on every ABI");
 
 struct rf_seg_control {
 	alignas(RF_CACHELINE) _Atomic uint32_t state;

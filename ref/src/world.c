@@ -44,11 +44,11 @@ static bool layout(struct rf_seg_header *h)
 	off += (size_t)P * P * sizeof(struct rf_seg_progress);
 	h->off_barrier = off;
 	off += align_up(h->barrier_bytes, RF_CACHELINE);
-	h->off_data = align_up(off, 4096);
+	h->off_data = align_up(off, RF_SEG_PAGE);
 	h->off_user = h->off_data + (uint64_t)P * cap;
 	/* Whole pages: a mapping is pages anyway, and Windows can tell an
 	 * attacher a section's size only in pages (shm_win32.c). */
-	h->segment_bytes = align_up(h->off_user + align_up(h->user_bytes, RF_CACHELINE), 4096);
+	h->segment_bytes = align_up(h->off_user + align_up(h->user_bytes, RF_CACHELINE), RF_SEG_PAGE);
 	return true;
 }
 
@@ -139,8 +139,8 @@ static bool ours_by_header(const struct rf_seg_header *h, const struct rf_os_seg
 		return true;
 	if (in->head < sizeof *h)
 		return false;
-	if (h->magic == RF_MAGIC)
-		return true;
+	if (h->magic == RF_MAGIC || h->magic == __builtin_bswap64(RF_MAGIC))
+		return true; /* of either byte order (qemu-user runs both on one machine) */
 	return h->magic == 0 && ((h->abi == RF_ABI_VERSION && h->header_bytes == sizeof *h) ||
 				 memcmp(h, &zero, sizeof zero) == 0);
 }
@@ -200,7 +200,12 @@ int rf_world_create(const char *name, const struct rf_world_params *params, rf_w
 	h.nprocs = params->nprocs;
 	h.ring_capacity = params->ring_capacity ? params->ring_capacity : RF_DEFAULT_CAPACITY;
 	h.max_record = params->max_record ? params->max_record : RF_DEFAULT_MAX_RECORD;
+	h.byte_order = RF_BYTE_ORDER;
+	h.pointer_bytes = sizeof(void *);
+	h.size_bytes = sizeof(size_t);
+	h.u64_align = alignof(uint64_t);
 	h.cacheline = RF_CACHELINE;
+	h.page = RF_SEG_PAGE;
 	h.transport = params->transport;
 	h.spin = params->spin;
 	if (!rf_barrier_plan(&h, params->algorithm))
@@ -258,6 +263,59 @@ int rf_world_create(const char *name, const struct rf_world_params *params, rf_w
 	return 0;
 }
 
+/* This build as a header describes it (the fields abi_mismatch compares). */
+static void describe_build(char *buf, size_t len, size_t *used, unsigned order, unsigned ptr,
+			   unsigned sz, unsigned align, uint32_t cacheline, uint32_t page)
+{
+	rf_appendf(buf, len, used, "%u-bit %s-endian (size_t %u bytes, uint64_t aligned to %u, cache line %u, page %u)",
+		   ptr * 8, order == 1 ? "little" : order == 2 ? "big" : "unknown", sz, align,
+		   (unsigned)cacheline, (unsigned)page);
+}
+
+/* Whether a segment header that passed the magic and version checks was
+ * made by a build of another layout; if so, and why is not NULL, says how
+ * it differs from this one. */
+static bool abi_mismatch(const struct rf_seg_header *h, char *why, size_t len)
+{
+	if (h->byte_order == RF_BYTE_ORDER && h->pointer_bytes == sizeof(void *) &&
+	    h->size_bytes == sizeof(size_t) && h->u64_align == alignof(uint64_t) &&
+	    h->cacheline == RF_CACHELINE && h->page == RF_SEG_PAGE)
+		return false;
+	if (why) {
+		size_t used = 0;
+		rf_appendf(why, len, &used, "the segment was made by a ");
+		describe_build(why, len, &used, h->byte_order, h->pointer_bytes, h->size_bytes,
+			       h->u64_align, h->cacheline, h->page);
+		rf_appendf(why, len, &used, " build, this process is a ");
+		describe_build(why, len, &used, RF_BYTE_ORDER, sizeof(void *), sizeof(size_t),
+			       alignof(uint64_t), RF_CACHELINE, RF_SEG_PAGE);
+		rf_appendf(why, len, &used, " one: the processes of a world must share one layout");
+	}
+	return true;
+}
+
+/* Why a header that rf_segment_validate refused with RF_EABI cannot be
+ * attached by this build: the byte order and the version first, as the
+ * other fields are only read at their offsets when those agree. */
+static const char *abi_refusal(const struct rf_seg_header *h, uint64_t magic, char *why, size_t len)
+{
+	size_t used = 0;
+	if (magic == __builtin_bswap64(RF_MAGIC)) {
+		rf_appendf(why, len, &used, "the segment was made by a %s-endian build, this process is %s-endian",
+			   RF_BYTE_ORDER == 1 ? "big" : "little", RF_BYTE_ORDER == 1 ? "little" : "big");
+		return why;
+	}
+	if (h->abi != RF_ABI_VERSION || h->header_bytes != sizeof *h) {
+		rf_appendf(why, len, &used, "segment ABI version %u with a %u-byte header, this build has version %u with %u",
+			   (unsigned)h->abi, (unsigned)h->header_bytes, (unsigned)RF_ABI_VERSION,
+			   (unsigned)sizeof *h);
+		return why;
+	}
+	if (!abi_mismatch(h, why, len))
+		rf_appendf(why, len, &used, "a layout this build does not know");
+	return why;
+}
+
 /* The contract is in internal.h; the fuzz target calls it on arbitrary bytes. */
 int rf_segment_validate(const uint8_t *base, size_t size)
 {
@@ -268,13 +326,15 @@ int rf_segment_validate(const uint8_t *base, size_t size)
 	uint64_t magic = atomic_load_explicit((_Atomic uint64_t *)&h->magic, memory_order_acquire);
 	if (magic == 0)
 		return RF_EAGAIN; /* the creator has not finished the header yet */
+	if (magic == __builtin_bswap64(RF_MAGIC))
+		return RF_EABI; /* the other byte order */
 	if (magic != RF_MAGIC)
 		return RF_ECORRUPT;
 	if (h->abi != RF_ABI_VERSION || h->header_bytes != sizeof *h)
 		return RF_EABI;
 	if (h->checksum != header_checksum(h))
 		return RF_ECORRUPT;
-	if (h->cacheline != RF_CACHELINE)
+	if (abi_mismatch(h, NULL, 0))
 		return RF_EABI;
 	struct rf_seg_header want = *h;
 	if (!layout(&want) || memcmp(&want, h, sizeof want) != 0 || h->segment_bytes != size)
@@ -296,7 +356,12 @@ int rf_world_attach(const char *name, uint32_t index, rf_world **out)
 		return rc;
 	rc = rf_segment_validate(base, size);
 	if (rc) {
-		rf_log(RF_LOG_ERROR, "attach %s: %s", name, rf_strerror(rc));
+		char why[320];
+		if (rc == RF_EABI)
+			rf_log(RF_LOG_ERROR, "attach %s: %s: %s", name, rf_strerror(rc),
+			       abi_refusal(base, ((const struct rf_seg_header *)base)->magic, why, sizeof why));
+		else
+			rf_log(RF_LOG_ERROR, "attach %s: %s", name, rf_strerror(rc));
 		rf_os_shm_unmap(base, size);
 		return rc;
 	}

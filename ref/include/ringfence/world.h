@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define RF_ABI_VERSION 2u
+#define RF_ABI_VERSION 3u
 #define RF_MAX_PROCS 1024u
 #define RF_NAME_MAX 64u
 
