@@ -160,12 +160,22 @@ void PipePingpong(benchmark::State& st, const std::string& name) {
 }
 
 #ifdef RF_BENCH_MPIEXEC
+// rf-bench-mpi beside this program or where it is installed; empty: neither.
+const std::string& MpiHelper() {
+  static const std::string path = [] {
+    const char* p = bench_mpi_helper(RF_BENCH_MPI_HELPER_FROM_BIN);
+    return std::string(p ? p : "");
+  }();
+  return path;
+}
+
 // The helper's MPI_Get_library_version, asked once; empty when it failed.
 const std::string& MpiLibrary() {
   static const std::string v = [] {
     char buf[512];
-    return bench_mpi_version(RF_BENCH_MPI_HELPER, buf, sizeof buf) == 0 ? std::string(buf)
-                                                                        : std::string();
+    return !MpiHelper().empty() && bench_mpi_version(MpiHelper().c_str(), buf, sizeof buf) == 0
+               ? std::string(buf)
+               : std::string();
   }();
   return v;
 }
@@ -174,6 +184,12 @@ bool MpiIsOpenMpi() { return MpiLibrary().rfind("Open MPI", 0) == 0; }
 
 void MpiBarrier(benchmark::State& st, const std::string& name, uint32_t P) {
   CloseWorld();  // the MPI job's P processes are all that run
+  if (MpiHelper().empty()) {
+    st.SkipWithError("rf-bench-mpi is neither beside rf-bench nor at " RF_BENCH_MPI_HELPER_FROM_BIN
+                     " from it");
+    NoteFailure();
+    return;
+  }
   const uint64_t n = static_cast<uint64_t>(st.max_iterations);
   std::unique_ptr<bench_hist> hist = NewHist();
   std::string np = std::to_string(P), iters = std::to_string(n);
@@ -184,7 +200,8 @@ void MpiBarrier(benchmark::State& st, const std::string& name, uint32_t P) {
   // not ours: the flag only lifts the refusal (Open MPI yields when idle only
   // where it finds the node really oversubscribed).
   if (MpiIsOpenMpi()) argv.push_back(const_cast<char*>("--oversubscribe"));
-  argv.insert(argv.end(), {const_cast<char*>(RF_BENCH_MPI_HELPER), &iters[0],
+  std::string helper = MpiHelper();
+  argv.insert(argv.end(), {&helper[0], &iters[0],
                            &g_opts.placement_text[0], nullptr});
   setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
   setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);

@@ -245,6 +245,12 @@ int bench_pipe_init(int argc, char **argv);
  * its `iters` rounds from its stdout into *hist. The job dies with us (PR_SET_PDEATHSIG). */
 int bench_mpi_barrier(char *const *argv, uint64_t iters, struct bench_hist *hist);
 
+/* The rf-bench-mpi helper this rf-bench runs: the one beside it (a build
+ * tree) or the installed one, at `from_bin` relative to its folder (e.g.
+ * ../libexec/ringfence/rf-bench-mpi); NULL when neither is there. Found from
+ * /proc/self/exe, so a moved or unpacked installation still finds its own. */
+const char *bench_mpi_helper(const char *from_bin);
+
 /* Which MPI the helper is linked with: the first line of its
  * MPI_Get_library_version ("Open MPI v4.1.4, package: ..."), asked of
  * `helper version` (no mpiexec needed), NUL-terminated in buf. */

@@ -3,6 +3,8 @@
  * helper asked which MPI it is linked with. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -80,4 +82,25 @@ int bench_mpi_version(const char *helper, char *buf, size_t len)
 	buf[rc == 0 ? got : 0] = '\0';
 	buf[strcspn(buf, "\n")] = '\0'; /* its first line: MPICH says more */
 	return rc;
+}
+
+const char *bench_mpi_helper(const char *from_bin)
+{
+	static char path[PATH_MAX];
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	const char *const tries[] = {"rf-bench-mpi", from_bin};
+	for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+		int len = snprintf(path, sizeof path, "%s/%s", self, tries[i]);
+		if (len > 0 && (size_t)len < sizeof path && access(path, X_OK) == 0)
+			return path;
+	}
+	return NULL;
 }

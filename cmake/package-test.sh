@@ -3,7 +3,8 @@
 # into a scratch folder, the package's name, version and Depends checked,
 # `dpkg -x` into a scratch root, then from that root: rf-bench --version
 # (when built), rf-soak --version, rf-clean --version, rf-report --help and
-# --version, rf-compare --version, and cmake/consumer built against the
+# --version, rf-compare --version, one baseline/mpi_barrier row (its helper
+# found in libexec, where it is packaged), and cmake/consumer built against the
 # unpacked prefix and run. The scratch folder is removed on every exit.
 # Exit 77 (skipped) without cpack, dpkg-deb or dpkg-shlibdeps (dpkg-dev).
 #   BUILD_DIR WORK_DIR CONFIG VERSION LIBDIR CPACK CMAKE GENERATOR CC CFLAGS HAVE_BENCH
@@ -94,6 +95,22 @@ expect_line "rf-report *" "$bin/rf-report" --help
 # one revision for all: the one rf-bench's context carries
 revs=$(for t in $tools; do "$bin/$t" --version | sed 's/.*(revision \(.*\))$/\1/'; done | sort -u)
 [ "$(printf '%s\n' "$revs" | wc -l)" -eq 1 ] || fail "the tools name different revisions: $revs"
+
+# baseline/mpi_barrier from the unpacked root: where this build has the MPI
+# helper it is packaged, and rf-bench finds it in libexec/ringfence from its
+# own location (not the build tree's)
+if [ "$have_bench" = 1 ] && [ -x "$build_dir/bench/rf-bench-mpi" ]; then
+	[ -x "$prefix/libexec/ringfence/rf-bench-mpi" ] ||
+		fail "rf-bench-mpi is built but not packaged (libexec/ringfence)"
+	out=$(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "$bin/rf-bench" --rf_procs=2 \
+		--benchmark_filter='^baseline/mpi_barrier/procs:2/' --benchmark_min_time=0.01 2>&1 </dev/null) ||
+		fail "rf-bench's MPI baseline from the unpacked root: $out"
+	case "$out" in
+	*"ERROR OCCURRED"*) fail "rf-bench's MPI baseline from the unpacked root failed: $out" ;;
+	*"baseline/mpi_barrier/procs:2/manual_time "*" ns "*) echo "baseline/mpi_barrier from the unpacked root: OK" ;;
+	*) fail "rf-bench's MPI baseline from the unpacked root gave no row: $out" ;;
+	esac
+fi
 
 echo "== a consumer against the unpacked prefix"
 . "$here/build-against-install.sh"
