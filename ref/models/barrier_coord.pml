@@ -3,8 +3,10 @@
  * for participant 0 itself), on_record (arrive() / the COMPLETE record),
  * serve (the deferred completion: the remote-drain handshake, then one
  * COMPLETE record), completed, and the ring hooks on_received / on_drained
- * that wake the coordinator; with drain_ring / poll_inbound (ring.c) and
- * the sleeper's side of rf_wait (wait.c) as in barrier_central.pml.
+ * that wake the coordinator; with drain_ring / poll_inbound (ring.c), the
+ * sleeper's side of rf_wait and rf_check_peers (wait.c), rf_world_abort
+ * (wake.c), rf_barrier's abort check (barrier.c) and rf_world_attach's
+ * RUNNING (world.c), as in barrier_central.pml.
  *
  * Rings are logs of records (type, and for an arrival its round, mode and
  * E_p): a reader skips records not addressed to it but moves past them.
@@ -12,17 +14,48 @@
  * participant sending one user record before each round; -DMIXED: in round
  * 2 each participant picks any mode.
  *
+ * -DDEATH: participant DIER (-DDIER, default P-1; 0 is the coordinator) may
+ * die at any step: a killer sets `killed` at any moment and DIER's next step
+ * is its death (an `unless` around its whole body), so it may die with its
+ * arrival sent and the completion not yet seen, parked, between the
+ * handshake and the COMPLETE record, or between that record and its
+ * wake-ups. Survivors see it as rf_check_peers does (PEER_DEAD: the pid
+ * check, or for participant 0 the lifeline) before they park and when a
+ * park slice ends; while participant 0 lives, its watcher thread
+ * (spawn_posix.c) also aborts the world on a worker's death. Every survivor
+ * must end, with RF_EPEERDEAD unless it had finished all rounds. (Under
+ * rf_launch a worker also dies with participant 0, PR_SET_PDEATHSIG: fewer
+ * survivors; the model keeps them, as for worlds attached by hand.)
+ *
+ * -DLATE: participants 1..P-1 attach late: each one's first step is
+ * rf_world_attach's release of RUNNING, which any number of the others'
+ * steps may precede (the coordinator already waiting in serve, rings
+ * written that it has not read); before it, it reads nothing. The
+ * handshake skips readers that are not RUNNING (rf_round_fence_holds with
+ * running_only). A handshake can only be pending once all P arrived, and a
+ * participant is RUNNING before it can write its arrival, so a reader still
+ * starting up never takes part in a handshake: asserted where COMPLETE is
+ * written (every participant running), which with the fence assertion
+ * means the handshake skipped no reader the fence covers.
+ *
  * Properties: when the coordinator writes COMPLETE for a fenced round, and
  * when anyone returns from it, every reader of every ring has received
  * (processed) up to E_p; everyone returns the same status, RF_EMODE exactly
  * when the modes differed; no invalid end state (a lost wake-up of the
- * coordinator while it waits for the handshake is one).
+ * coordinator while it waits for the handshake is one, so is a survivor
+ * parked forever after a death); every participant ends with all rounds
+ * done, or, after a death, with RF_EPEERDEAD.
  *
  * Mutants (ci/mutants counterparts):
  *   COORD_NO_HANDSHAKE        coord-no-handshake: serve skips rf_round_fence_holds
  *   COORD_NO_EMODE            coord-no-emode: the completion's status is 0 (-DMIXED)
  *   LOST_WAKEUP_COORDINATOR   lost-wakeup-coordinator: on_received / on_drained
- *                             do not wake participant 0 */
+ *                             do not wake participant 0
+ *   NO_DEATH_DETECT           no-death-detect (-DDEATH): nobody sees the death
+ *                             (no watcher abort, rf_check_peers blind)
+ *   LATE_RUNNING_AFTER_ARRIVAL (-DLATE; no mutant in ci/mutants) attach publishes
+ *                             RUNNING only after its first arrival: the
+ *                             handshake skips a reader it must count */
 
 #ifndef P
 #define P 2
@@ -34,7 +67,11 @@
 #define DELIV 1
 #define PROC 2
 #define EMODE 1
+#define EPEERDEAD 2
 #define PROGRESS 2
+#ifndef DIER
+#define DIER (P - 1)
+#endif
 
 #define USER 1
 #define ARRIVAL 2
@@ -55,11 +92,23 @@ byte prc[P * P];
 byte nsleepers;
 bit sleeping[P];
 bit doorbell[P];
+byte abort_reason;     /* ctl->abort_reason */
+bit running[P];        /* part[q].state == RF_PART_RUNNING */
 /* --- ghosts ------------------------------------------------------------------- */
 byte gE[(ROUNDS + 1) * P];
 byte gmode[(ROUNDS + 1) * P];
 byte garr[ROUNDS + 1];
 byte gstat[ROUNDS + 1];
+byte ndead;            /* "rf_os_pid_alive() is false for someone" */
+bit killed;            /* DIER dies at its next step */
+
+/* rf_check_peers: a dead peer is seen (NO_DEATH_DETECT: the survivors
+ * ignore the dead flag) */
+#ifdef NO_DEATH_DETECT
+#define PEER_DEAD false
+#else
+#define PEER_DEAD (ndead > 0)
+#endif
 
 inline assert_fence(gr, gm)
 {
@@ -82,8 +131,9 @@ inline assert_fence(gr, gm)
 	}
 }
 
-/* ring.c publish's rf_wake_all */
-inline wake_all()
+/* wake.c wake_sleepers: rf_wake_all (ring.c publish's, self_too = 0) and
+ * rf_world_abort's (self_too = 1: participant me's own thread too) */
+inline wake_sleepers(self_too, me)
 {
 	atomic {
 		if
@@ -92,7 +142,7 @@ inline wake_all()
 			do
 			:: wq < P ->
 				if
-				:: wq != self && sleeping[wq] -> doorbell[wq] = 1
+				:: (self_too || wq != me) && sleeping[wq] -> doorbell[wq] = 1
 				:: else -> skip
 				fi;
 				wq++
@@ -102,6 +152,18 @@ inline wake_all()
 		:: else -> skip
 		fi
 	}
+}
+
+/* wake.c rf_world_abort: the first reason wins, then everyone is woken */
+inline world_abort(reason, me)
+{
+	atomic {
+		if
+		:: abort_reason == 0 -> abort_reason = reason
+		:: else -> skip
+		fi
+	}
+	wake_sleepers(1, me)
 }
 
 /* wake.c rf_wake(w, who) */
@@ -122,7 +184,7 @@ inline ring_write(t, a, m)
 		rmode[SLOT(self, lead[self])] = m;
 		lead[self]++
 	}
-	wake_all()
+	wake_sleepers(0, self)
 }
 
 /* barrier_coord.c arrive(): the coordinator records p's arrival */
@@ -142,7 +204,7 @@ inline arrive(ap, aE, am)
 }
 
 /* round.c rf_round_fence_holds(w, mode, c->entry, c->fence, true, rows):
- * every running reader (all are, once they arrived) */
+ * ring_low skips readers that are not RUNNING (running_only) */
 inline fence_holds(fmode)
 {
 	d_step {
@@ -154,7 +216,7 @@ inline fence_holds(fmode)
 			do
 			:: fq < P ->
 				if
-				:: fence[fp] && fq != fp &&
+				:: running[fq] && fence[fp] && fq != fp &&
 				   (fmode == PROC -> prc[IDX(fp, fq)] : rcv[IDX(fp, fq)]) < entry[fp] -> fh = 0
 				:: else -> skip
 				fi;
@@ -192,6 +254,19 @@ inline serve()
 			:: !mixed && smode != REND -> assert_fence(cround, smode)
 			:: else -> skip
 			fi;
+#ifndef LATE_RUNNING_AFTER_ARRIVAL
+			/* everyone arrived, so everyone is RUNNING: running_only
+			 * skipped nobody (the mutant breaks this by construction;
+			 * its test shows that the fence breaks) */
+			d_step {
+				fp = 0;
+				do
+				:: fp < P -> assert(running[fp]); fp++
+				:: else -> break
+				od;
+				fp = 0
+			}
+#endif
 #ifdef COORD_NO_EMODE
 			sst = 0;
 #else
@@ -288,9 +363,17 @@ inline cond()
 	fi
 }
 
+/* world.c rf_world_attach: the release of RUNNING, then rf_wake(w, 0) (the
+ * creator's start-up wait counts attachments) */
+inline attach()
+{
+	running[self] = 1;
+	WAKE(0)
+}
+
 proctype participant(byte self)
 {
-	byte R, mode, c, st, i;
+	byte R, mode, c, st, i, rc;
 	/* barrier_coord.c struct rf_barrier_state: participant 0's collection
 	 * (round, arrived, modes, entry, fence, pending), everyone's done/status */
 	byte cround = 1, arrived, modes, cdone, cstatus;
@@ -299,6 +382,7 @@ proctype participant(byte self)
 	byte gp, gq, wq, fp, fq, pn, pp, k, t, smode, sst;
 	bit fh, mixed, sfenced;
 
+	{
 	d_step {
 		i = 0;
 		do
@@ -307,6 +391,12 @@ proctype participant(byte self)
 		od;
 		i = 0
 	}
+#if defined(LATE) && !defined(LATE_RUNNING_AFTER_ARRIVAL)
+	if
+	:: self != 0 -> attach()
+	:: else -> skip
+	fi;
+#endif
 	R = 0;
 	do
 	:: R == ROUNDS -> break
@@ -315,6 +405,11 @@ proctype participant(byte self)
 		if
 		:: poll_inbound(); pn = 0
 		:: skip
+		fi;
+		/* barrier.c rf_barrier: an abort is returned at once */
+		if
+		:: abort_reason != 0 -> rc = abort_reason; break
+		:: else -> skip
 		fi;
 		R++;
 		mode = SCHED(R);
@@ -339,27 +434,54 @@ proctype participant(byte self)
 		:: self == 0 -> arrive(0, lead[0], mode)
 		:: else -> ring_write(ARRIVAL, lead[self], mode)
 		fi;
+#ifdef LATE_RUNNING_AFTER_ARRIVAL
+		if
+		:: self != 0 && !running[self] -> attach()
+		:: else -> skip
+		fi;
+#endif
 		/* wait.c rf_wait(ask_then_deliver(cond)) */
 		do
 		:: true ->
 			cond();
 			if
-			:: c == 1 -> break
+			:: c == 1 -> rc = 0; break
+			:: else -> skip
+			fi;
+			/* rf_world_aborted */
+			if
+			:: abort_reason != 0 -> rc = abort_reason; break
+			:: else -> skip
+			fi;
+			if
 			:: c == PROGRESS -> skip
 			:: else ->
+				/* spinning and yielding ask the condition again, as below;
+				 * then rf_check_peers */
+				if
+				:: PEER_DEAD -> world_abort(EPEERDEAD, self); rc = abort_reason; break
+				:: else -> skip
+				fi;
 				atomic { nsleepers++; sleeping[self] = 1; doorbell[self] = 0 }
 				cond();
 				if
-				:: c == 0 -> doorbell[self] /* park until the doorbell moves */
+				:: c == 0 && abort_reason == 0 ->
+					/* rf_os_park: until the doorbell moves, or a slice
+					 * ends after a death */
+					(doorbell[self] || PEER_DEAD)
 				:: else -> skip
 				fi;
 				atomic { sleeping[self] = 0; nsleepers--; doorbell[self] = 0 }
 				if
-				:: c == 1 -> break
+				:: c == 1 -> rc = 0; break
 				:: else -> skip
 				fi
 			fi
 		od;
+		if
+		:: rc != 0 -> break /* barrier.c: the error is returned */
+		:: else -> skip
+		fi;
 		st = cstatus;
 		assert(garr[R] == P);
 		d_step {
@@ -387,8 +509,34 @@ proctype participant(byte self)
 		:: else -> skip
 		fi;
 		st = 0
-	od
+	od;
+	/* every survivor ends: all rounds done, or RF_EPEERDEAD after a death */
+	assert(R == ROUNDS && rc == 0 || ndead > 0 && rc == EPEERDEAD)
+	}
+#ifdef DEATH
+	unless { self == DIER && killed -> ndead++ }
+#endif
 }
+
+#ifdef DEATH
+/* The death's moment: any step of anyone (never, if everyone is done). */
+proctype killer()
+{
+	killed = 1
+}
+#endif
+
+#if defined(DEATH) && DIER != 0 && !defined(NO_DEATH_DETECT)
+/* participant 0's watcher thread (spawn_posix.c watch): sees the worker's
+ * exit and aborts the world, waking participant 0's own thread too */
+proctype watcher()
+{
+	byte wq;
+end_idle:
+	ndead > 0;
+	world_abort(EPEERDEAD, 0)
+}
+#endif
 
 init
 {
@@ -396,8 +544,22 @@ init
 	atomic {
 		n = 0;
 		do
-		:: n < P -> run participant(n); n++
+		:: n < P ->
+#ifdef LATE
+			running[n] = (n == 0); /* rf_world_create: participant 0 runs */
+#else
+			running[n] = 1;
+#endif
+			run participant(n);
+			n++
 		:: else -> break
-		od
+		od;
+#ifdef DEATH
+		run killer();
+#if DIER != 0 && !defined(NO_DEATH_DETECT)
+		run watcher();
+#endif
+#endif
+		skip
 	}
 }

@@ -51,6 +51,7 @@ struct completion {
 /* Coordinator: records one arrival (its own or one from a record). */
 static int arrive(struct rf_world *w, uint32_t p, const struct arrival *a)
 {
+	/* model: barrier_coord.pml inline arrive */
 	struct rf_barrier_state *c = w->barrier;
 	/* entry[p] is UINT64_MAX until p arrives: a second arrival is a violation */
 	if (a->round != c->round || a->mode > RF_PROCESSING_FENCE ||
@@ -74,6 +75,7 @@ static int arrive(struct rf_world *w, uint32_t p, const struct arrival *a)
 /* Delivery hands over our records: arrivals (participant 0) and completions. */
 static int on_record(struct rf_world *w, const struct rf_record *rec)
 {
+	/* model: barrier_coord.pml inline poll_inbound (t == ARRIVAL: arrive; t == COMPLETE) */
 	struct rf_barrier_state *c = w->barrier;
 	if (rec->type == RF_TYPE_ARRIVAL && w->self == 0 && rec->len == sizeof(struct arrival)) {
 		struct arrival a;
@@ -115,6 +117,7 @@ static void trace(struct rf_world *w, enum rf_mode mode, int64_t wait_ns)
 /* Coordinator's waiting condition: serves the pending completion. */
 static int serve(struct rf_world *w, void *arg)
 {
+	/* model: barrier_coord.pml inline serve (fence_holds, then the COMPLETE record) */
 	(void)arg;
 	struct rf_barrier_state *c = w->barrier;
 	if (!c->pending)
@@ -158,12 +161,14 @@ static int serve(struct rf_world *w, void *arg)
 
 static int completed(struct rf_world *w, void *arg)
 {
+	/* model: barrier_coord.pml inline cond (cdone >= R) */
 	return w->barrier->done >= *(const uint64_t *)arg;
 }
 
 static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t deadline_ns,
 		 int32_t *status)
 {
+	/* model: barrier_coord.pml proctype participant (barrier_coord.c enter) */
 	struct arrival a = {.round = R, .entry = w->leading, .mode = (uint32_t)mode,
 			    .fence = mode != RF_RENDEZVOUS};
 	int rc;
@@ -186,6 +191,7 @@ static int enter(struct rf_world *w, uint64_t R, enum rf_mode mode, int64_t dead
  * hear about `received` now, not when the handler returns. */
 static void on_received(struct rf_world *w, uint32_t ring, bool to_handler)
 {
+	/* model: barrier_coord.pml inline poll_inbound (t == USER: WAKE0) */
 	(void)ring;
 	if (to_handler && w->self != 0)
 		rf_wake(w, 0);
@@ -194,6 +200,7 @@ static void on_received(struct rf_world *w, uint32_t ring, bool to_handler)
 /* The coordinator may wait for exactly this progress (its handshake). */
 static void on_drained(struct rf_world *w, uint32_t ring)
 {
+	/* model: barrier_coord.pml inline poll_inbound (the loop's end: WAKE0) */
 	if (ring != 0 && w->self != 0)
 		rf_wake(w, 0);
 }
