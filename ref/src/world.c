@@ -390,7 +390,7 @@ int rf_world_attach(const char *name, uint32_t index, rf_world **out)
 	}
 	/* relaxed: published by the release on state below */
 	atomic_store_explicit(&w->part[index].pid, rf_os_pid(), memory_order_relaxed);
-	/* release: peers that see RUNNING see our pid */
+	/* release: peers that see RUNNING see our pid (model: barrier_coord.pml inline attach, -DLATE) */
 	atomic_store_explicit(&w->part[index].state, RF_PART_RUNNING, memory_order_release);
 	/* acq_rel: the creator counts attachments to end its start-up wait */
 	atomic_fetch_add_explicit(&w->ctl->nattached, 1, memory_order_acq_rel);
