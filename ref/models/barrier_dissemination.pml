@@ -15,7 +15,19 @@
  * every ring reached E_p; all return the same status, RF_EMODE exactly when
  * the modes differed; no invalid end state.
  *
+ * -DDEATH: participant DIER (-DDIER, default P-1) may die at any step, as in
+ * barrier_coord.pml: a killer sets `killed` at any moment and DIER's next
+ * step is its death (an `unless` around its whole body), so with a signal
+ * sent and its own not yet seen, parked, or between rounds. Survivors see
+ * it where rf_check_peers looks (PEER_DEAD: before they park and when a
+ * park slice ends) and, while participant 0 lives, through its watcher
+ * thread's rf_world_abort; rf_wait and rf_barrier return the abort. Every
+ * survivor must end, with RF_EPEERDEAD unless it had finished all rounds;
+ * those that return a round's status still agree on it and its fence.
+ *
  * Mutants (ci/mutants counterparts):
+ *   NO_DEATH_DETECT   no-death-detect (-DDEATH): nobody sees the death
+ *                     (no watcher abort, rf_check_peers blind)
  *   DISS_NO_EMODE     diss-no-emode: the modes heard of are not OR-ed in
  *   DISS_ONE_SLOT     diss-one-slot: par = 0
  *   DISS_LOST_WAKEUP  diss-lost-wakeup: no rf_wake(to) after the signal
@@ -31,7 +43,11 @@
 #define DELIV 1
 #define PROC 2
 #define EMODE 1
+#define EPEERDEAD 2
 #define PROGRESS 2
+#ifndef DIER
+#define DIER (P - 1)
+#endif
 #define S (P > 2 -> 2 : 1)     /* stages: ceil(log2 P), P <= 4 */
 #define NS 2                   /* stages allocated */
 #define IDX(p, q) ((p) * P + (q))
@@ -49,10 +65,23 @@ byte gE[(ROUNDS + 1) * P];
 byte gmode[(ROUNDS + 1) * P];
 byte garr[ROUNDS + 1];
 byte gstat[ROUNDS + 1];
+byte abort_reason;     /* ctl->abort_reason */
+byte ndead;            /* "rf_os_pid_alive() is false for someone" */
+bit killed;            /* DIER dies at its next step */
+
+/* rf_check_peers: a dead peer is seen (NO_DEATH_DETECT: the survivors
+ * ignore the dead flag) */
+#ifdef NO_DEATH_DETECT
+#define PEER_DEAD false
+#else
+#define PEER_DEAD (ndead > 0)
+#endif
 
 #define WAKE(who) atomic { if :: nsleepers > 0 && sleeping[who] -> doorbell[who] = 1 :: else -> skip fi }
 
-inline wake_all()
+/* wake.c wake_sleepers: rf_wake_all (ring.c publish's, self_too = 0) and
+ * rf_world_abort's (self_too = 1: participant me's own thread too) */
+inline wake_sleepers(self_too, me)
 {
 	atomic {
 		if
@@ -61,7 +90,7 @@ inline wake_all()
 			do
 			:: wq < P ->
 				if
-				:: wq != self && sleeping[wq] -> doorbell[wq] = 1
+				:: (self_too || wq != me) && sleeping[wq] -> doorbell[wq] = 1
 				:: else -> skip
 				fi;
 				wq++
@@ -71,6 +100,18 @@ inline wake_all()
 		:: else -> skip
 		fi
 	}
+}
+
+/* wake.c rf_world_abort: the first reason wins, then everyone is woken */
+inline world_abort(reason, me)
+{
+	atomic {
+		if
+		:: abort_reason == 0 -> abort_reason = reason
+		:: else -> skip
+		fi
+	}
+	wake_sleepers(1, me)
 }
 
 inline assert_fence(gr, gm)
@@ -209,17 +250,25 @@ inline cond()
 
 proctype participant(byte self)
 {
-	byte R, mode, c, st, i, stage, modes, to, v;
+	byte R, mode, c, st, i, stage, modes, to, v, rc;
 	bit fencing, sent, moved;
 	byte gp, gq, wq, fq, pn, pp;
 	bit fh;
 
+	{
 	R = 0;
 	do
 	:: R == ROUNDS -> break
 	:: else ->
 		lead[self]++; /* rf_send: one record, then publish's rf_wake_all */
-		wake_all();
+		wake_sleepers(0, self);
+#ifdef DEATH
+		/* barrier.c rf_barrier: an abort is returned at once */
+		if
+		:: abort_reason != 0 -> rc = abort_reason; break
+		:: else -> skip
+		fi;
+#endif
 		R++;
 		mode = SCHED(R);
 #ifdef MIXED
@@ -247,26 +296,56 @@ proctype participant(byte self)
 		fencing = (mode != REND);
 #endif
 		modes = 1 << mode;
+		/* wait.c rf_wait(ask_then_deliver(cond)) */
 		do
 		:: true ->
 			cond();
 			if
-			:: c == 1 -> break
+			:: c == 1 -> rc = 0; break
+			:: else -> skip
+			fi;
+#ifdef DEATH
+			/* rf_world_aborted */
+			if
+			:: abort_reason != 0 -> rc = abort_reason; break
+			:: else -> skip
+			fi;
+#endif
+			if
 			:: c == PROGRESS -> skip
 			:: else ->
+#ifdef DEATH
+				/* spinning and yielding ask the condition again, as
+				 * below; then rf_check_peers */
+				if
+				:: PEER_DEAD -> world_abort(EPEERDEAD, self); rc = abort_reason; break
+				:: else -> skip
+				fi;
+#endif
 				atomic { nsleepers++; sleeping[self] = 1; doorbell[self] = 0 }
 				cond();
 				if
+#ifdef DEATH
+				:: c == 0 && abort_reason == 0 ->
+					/* rf_os_park: until the doorbell moves, or a slice
+					 * ends after a death */
+					(doorbell[self] || PEER_DEAD)
+#else
 				:: c == 0 -> doorbell[self]
+#endif
 				:: else -> skip
 				fi;
 				atomic { sleeping[self] = 0; nsleepers--; doorbell[self] = 0 }
 				if
-				:: c == 1 -> break
+				:: c == 1 -> rc = 0; break
 				:: else -> skip
 				fi
 			fi
 		od;
+		if
+		:: rc != 0 -> break /* barrier.c: the error is returned */
+		:: else -> skip
+		fi;
 		st = (modes != 1 && modes != 2 && modes != 4 -> EMODE : 0);
 		assert(garr[R] == P);
 		d_step {
@@ -294,8 +373,34 @@ proctype participant(byte self)
 		:: else -> skip
 		fi;
 		d_step { st = 0; modes = 0; stage = 0 }
-	od
+	od;
+	/* every survivor ends: all rounds done, or RF_EPEERDEAD after a death */
+	assert(R == ROUNDS && rc == 0 || ndead > 0 && rc == EPEERDEAD)
+	}
+#ifdef DEATH
+	unless { self == DIER && killed -> ndead++ }
+#endif
 }
+
+#ifdef DEATH
+/* The death's moment: any step of anyone (never, if everyone is done). */
+proctype killer()
+{
+	killed = 1
+}
+#endif
+
+#if defined(DEATH) && DIER != 0 && !defined(NO_DEATH_DETECT)
+/* participant 0's watcher thread (spawn_posix.c watch): sees the worker's
+ * exit and aborts the world, waking participant 0's own thread too */
+proctype watcher()
+{
+	byte wq;
+end_idle:
+	ndead > 0;
+	world_abort(EPEERDEAD, 0)
+}
+#endif
 
 init
 {
@@ -305,6 +410,13 @@ init
 		do
 		:: n < P -> run participant(n); n++
 		:: else -> break
-		od
+		od;
+#ifdef DEATH
+		run killer();
+#if DIER != 0 && !defined(NO_DEATH_DETECT)
+		run watcher();
+#endif
+#endif
+		skip
 	}
 }
