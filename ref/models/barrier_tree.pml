@@ -11,7 +11,18 @@
  *
  * Properties: as barrier_dissemination.pml.
  *
+ * -DDEATH: participant DIER (-DDIER, default P-1; 0 is the root) may die
+ * at any step, as in barrier_dissemination.pml (a killer, an `unless`,
+ * PEER_DEAD where rf_check_peers looks, participant 0's watcher thread
+ * aborting the world while it lives): a child with its slot stored and the
+ * release not seen, the root between the release word and its wake-ups.
+ * Every survivor must end, with RF_EPEERDEAD unless it had finished all
+ * rounds; those that return a round's status still agree on it and its
+ * fence.
+ *
  * Mutants (ci/mutants counterparts):
+ *   NO_DEATH_DETECT           no-death-detect (-DDEATH): nobody sees the death
+ *                             (no watcher abort, rf_check_peers blind)
  *   TREE_NO_EMODE             tree-no-emode: the children's modes are not OR-ed in
  *   TREE_SHARED_SLOT          tree-shared-slot: b->slot = 0 for every child
  *   TREE_LOST_WAKEUP_PARENT   tree-lost-wakeup-parent: no rf_wake of the parent
@@ -28,7 +39,11 @@
 #define DELIV 1
 #define PROC 2
 #define EMODE 1
+#define EPEERDEAD 2
 #define PROGRESS 2
+#ifndef DIER
+#define DIER (P - 1)
+#endif
 #define IDX(p, q) ((p) * P + (q))
 #define SCHED(r) ((r) % 3 == 1 -> PROC : ((r) % 3 == 2 -> DELIV : REND))
 
@@ -44,10 +59,23 @@ byte gE[(ROUNDS + 1) * P];
 byte gmode[(ROUNDS + 1) * P];
 byte garr[ROUNDS + 1];
 byte gstat[ROUNDS + 1];
+byte abort_reason;     /* ctl->abort_reason */
+byte ndead;            /* "rf_os_pid_alive() is false for someone" */
+bit killed;            /* DIER dies at its next step */
+
+/* rf_check_peers: a dead peer is seen (NO_DEATH_DETECT: the survivors
+ * ignore the dead flag) */
+#ifdef NO_DEATH_DETECT
+#define PEER_DEAD false
+#else
+#define PEER_DEAD (ndead > 0)
+#endif
 
 #define WAKE(who) atomic { if :: nsleepers > 0 && sleeping[who] -> doorbell[who] = 1 :: else -> skip fi }
 
-inline wake_all()
+/* wake.c wake_sleepers: rf_wake_all (ring.c publish's, self_too = 0) and
+ * rf_world_abort's (self_too = 1: participant me's own thread too) */
+inline wake_sleepers(self_too, me)
 {
 	atomic {
 		if
@@ -56,7 +84,7 @@ inline wake_all()
 			do
 			:: wq < P ->
 				if
-				:: wq != self && sleeping[wq] -> doorbell[wq] = 1
+				:: (self_too || wq != me) && sleeping[wq] -> doorbell[wq] = 1
 				:: else -> skip
 				fi;
 				wq++
@@ -66,6 +94,18 @@ inline wake_all()
 		:: else -> skip
 		fi
 	}
+}
+
+/* wake.c rf_world_abort: the first reason wins, then everyone is woken */
+inline world_abort(reason, me)
+{
+	atomic {
+		if
+		:: abort_reason == 0 -> abort_reason = reason
+		:: else -> skip
+		fi
+	}
+	wake_sleepers(1, me)
 }
 
 inline assert_fence(gr, gm)
@@ -175,7 +215,7 @@ inline advance()
 			:: self == 0 ->
 				release = R * 8 + modes; /* release */
 #ifndef TREE_LOST_WAKEUP_RELEASE
-				wake_all();
+				wake_sleepers(0, self);
 #endif
 				c = 1
 			:: else ->
@@ -239,17 +279,25 @@ inline cond()
 
 proctype participant(byte self)
 {
-	byte R, mode, c, st, i, modes, v, k, children;
+	byte R, mode, c, st, i, modes, v, k, children, rc;
 	bit fencing, arrived, moved;
 	byte gp, gq, wq, fq, pn, pp;
 	bit fh;
 
+	{
 	R = 0;
 	do
 	:: R == ROUNDS -> break
 	:: else ->
 		lead[self]++; /* rf_send: one record, then publish's rf_wake_all */
-		wake_all();
+		wake_sleepers(0, self);
+#ifdef DEATH
+		/* barrier.c rf_barrier: an abort is returned at once */
+		if
+		:: abort_reason != 0 -> rc = abort_reason; break
+		:: else -> skip
+		fi;
+#endif
 		R++;
 		mode = SCHED(R);
 #ifdef MIXED
@@ -268,7 +316,7 @@ proctype participant(byte self)
 			gmode[R * P + self] = mode;
 			garr[R]++
 		}
-		/* barrier_dissemination.c enter, round.c rf_round_relay */
+		/* barrier_tree.c enter, round.c rf_round_relay */
 		arrived = 0;
 		children = (self == 0 -> P - 1 : 0);
 #ifdef RELAY_NO_FENCE
@@ -277,26 +325,56 @@ proctype participant(byte self)
 		fencing = (mode != REND);
 #endif
 		modes = 1 << mode;
+		/* wait.c rf_wait(ask_then_deliver(cond)) */
 		do
 		:: true ->
 			cond();
 			if
-			:: c == 1 -> break
+			:: c == 1 -> rc = 0; break
+			:: else -> skip
+			fi;
+#ifdef DEATH
+			/* rf_world_aborted */
+			if
+			:: abort_reason != 0 -> rc = abort_reason; break
+			:: else -> skip
+			fi;
+#endif
+			if
 			:: c == PROGRESS -> skip
 			:: else ->
+#ifdef DEATH
+				/* spinning and yielding ask the condition again, as
+				 * below; then rf_check_peers */
+				if
+				:: PEER_DEAD -> world_abort(EPEERDEAD, self); rc = abort_reason; break
+				:: else -> skip
+				fi;
+#endif
 				atomic { nsleepers++; sleeping[self] = 1; doorbell[self] = 0 }
 				cond();
 				if
+#ifdef DEATH
+				:: c == 0 && abort_reason == 0 ->
+					/* rf_os_park: until the doorbell moves, or a slice
+					 * ends after a death */
+					(doorbell[self] || PEER_DEAD)
+#else
 				:: c == 0 -> doorbell[self]
+#endif
 				:: else -> skip
 				fi;
 				atomic { sleeping[self] = 0; nsleepers--; doorbell[self] = 0 }
 				if
-				:: c == 1 -> break
+				:: c == 1 -> rc = 0; break
 				:: else -> skip
 				fi
 			fi
 		od;
+		if
+		:: rc != 0 -> break /* barrier.c: the error is returned */
+		:: else -> skip
+		fi;
 		st = (modes != 1 && modes != 2 && modes != 4 -> EMODE : 0);
 		assert(garr[R] == P);
 		d_step {
@@ -324,8 +402,34 @@ proctype participant(byte self)
 		:: else -> skip
 		fi;
 		d_step { st = 0; modes = 0; arrived = 0 }
-	od
+	od;
+	/* every survivor ends: all rounds done, or RF_EPEERDEAD after a death */
+	assert(R == ROUNDS && rc == 0 || ndead > 0 && rc == EPEERDEAD)
+	}
+#ifdef DEATH
+	unless { self == DIER && killed -> ndead++ }
+#endif
 }
+
+#ifdef DEATH
+/* The death's moment: any step of anyone (never, if everyone is done). */
+proctype killer()
+{
+	killed = 1
+}
+#endif
+
+#if defined(DEATH) && DIER != 0 && !defined(NO_DEATH_DETECT)
+/* participant 0's watcher thread (spawn_posix.c watch): sees the worker's
+ * exit and aborts the world, waking participant 0's own thread too */
+proctype watcher()
+{
+	byte wq;
+end_idle:
+	ndead > 0;
+	world_abort(EPEERDEAD, 0)
+}
+#endif
 
 init
 {
@@ -335,6 +439,13 @@ init
 		do
 		:: n < P -> run participant(n); n++
 		:: else -> break
-		od
+		od;
+#ifdef DEATH
+		run killer();
+#if DIER != 0 && !defined(NO_DEATH_DETECT)
+		run watcher();
+#endif
+#endif
+		skip
 	}
 }
