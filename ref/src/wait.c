@@ -107,7 +107,8 @@ bool rf_knob_trace_handshake(void)
 int rf_check_peers(struct rf_world *w)
 {
 	/* model: barrier_central.pml PEER_DEAD; wait.pml inline wait_for (rf_check_peers);
-	 * barrier_coord.pml (-DDEATH) the survivors' pid and lifeline checks */
+	 * barrier_coord.pml, barrier_dissemination.pml, barrier_tree.pml (-DDEATH) the
+	 * survivors' pid and lifeline checks */
 	/* After an abort, the first reason wins everywhere. */
 	if (!rf_os_lifeline_ok(w)) {
 		rf_world_abort(w, RF_EPEERDEAD);
