@@ -13,21 +13,28 @@ namespace {
 
 [[noreturn]] void Refuse(const std::string& what) { throw FlagError(what); }
 
-std::vector<uint32_t> ParseList(const char* flag, const char* v, uint32_t lo, uint32_t hi) {
-  std::vector<uint32_t> out;
-  std::string s(v);
+// Splits a comma-separated list (empty items kept, so that they are refused).
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
   size_t at = 0;
   while (at <= s.size()) {
     size_t end = s.find(',', at);
     if (end == std::string::npos) end = s.size();
-    std::string item = s.substr(at, end - at);
+    out.push_back(s.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+std::vector<uint32_t> ParseList(const char* flag, const char* v, uint32_t lo, uint32_t hi) {
+  std::vector<uint32_t> out;
+  for (const std::string& item : Split(v)) {
     char* e = nullptr;
     unsigned long x = std::strtoul(item.c_str(), &e, 10);
     if (item.empty() || *e || x < lo || x > hi)
       Refuse((std::string(flag) + ": each value must be in " + std::to_string(lo) + ".." +
              std::to_string(hi)));
     out.push_back(static_cast<uint32_t>(x));
-    at = end + 1;
   }
   return out;
 }
@@ -41,18 +48,6 @@ std::vector<uint32_t> DefaultProcs(const rf_topology* topo) {
   return p;
 }
 
-// Splits a comma-separated list (empty items kept, so that they are refused).
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at <= s.size()) {
-    size_t end = s.find(',', at);
-    if (end == std::string::npos) end = s.size();
-    out.push_back(s.substr(at, end - at));
-    at = end + 1;
-  }
-  return out;
-}
 
 // Found here rather than by every row's rf_launch (RF_EINVAL, each row
 // failing): a PU list this machine lacks is a bad value, as rf-soak says.
