@@ -289,14 +289,16 @@ def hist_merge(hs):
 LOG_SD_FLOOR = 1.0 / 256
 
 
-def ratio_ci(a, b, alpha=0.05):
+def ratio_ci(a, b, alpha=0.05, margin=0.0):
     """B/A of one figure from per-repetition values (one value per
     repetition: each repetition is one cluster of autocorrelated
     iterations, and repetitions, randomly interleaved in time, are taken as
     independent): the ratio of the geometric means, its 1 - alpha
-    confidence interval by Welch's t on the logarithms, and the two-sided p.
-    None with fewer than 2 positive values on a side. Student's t is scipy's
-    (imported here: the readers that never compare do not need scipy)."""
+    confidence interval by Welch's t on the logarithms, and the two-sided p
+    of "B/A lies within 1 +- margin" (p < alpha exactly when the interval
+    lies wholly outside it). None with fewer than 2 positive values on a
+    side. Student's t is scipy's (imported here: the readers that never
+    compare do not need scipy)."""
     from scipy.stats import t as student_t
     a = [math.log(x) for x in a if isinstance(x, (int, float)) and x > 0]
     b = [math.log(x) for x in b if isinstance(x, (int, float)) and x > 0]
@@ -308,9 +310,58 @@ def ratio_ci(a, b, alpha=0.05):
     se = math.sqrt(va + vb)
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
     half = float(student_t.ppf(1 - alpha / 2, df)) * se
-    p = min(1.0, 2 * float(student_t.sf(abs(d) / se, df)))
+    # the bound is symmetric in logs: 1 + margin above, 1 / (1 + margin) below
+    p = min(1.0, 2 * float(student_t.sf((abs(d) - math.log1p(margin)) / se, df)))
     return {"ratio": math.exp(d), "lo": math.exp(d - half), "hi": math.exp(d + half), "p": p,
             "n": (len(a), len(b))}
+
+
+def overall_ci(ratios, alpha=0.05, margin=0.0):
+    """The typical B/A of many benchmarks: the Hodges-Lehmann estimate of
+    their log ratios (the median of all pairwise means), its 1 - alpha
+    interval from the Wilcoxon signed-rank distribution (normal
+    approximation) and the signed-rank p of "within 1 +- margin". Rank-based
+    because a row's figure is a mixture of the machine's states (on a
+    shared VM a p50 jumps between about 120 and 600 ns as the host moves
+    the vCPUs): a mean of logs, the geometric mean, follows those jumps. The
+    rows are the units: ci/bench interleaves each row's repetitions through
+    the run at random, so the rows' own errors are independent; what they
+    share is the run's state, the drift that --min-effect allows for.
+    None with fewer than 10 ratios."""
+    import numpy
+    from scipy.stats import norm, wilcoxon
+    d = numpy.array([math.log(x) for x in ratios if isinstance(x, (int, float)) and x > 0])
+    n = len(d)
+    if n < 10:
+        return None
+    walsh = numpy.sort(((d[:, None] + d[None, :]) / 2)[numpy.triu_indices(n)])
+    est = float(numpy.median(walsh))
+    z = float(norm.ppf(1 - alpha / 2))
+    k = int(math.floor(n * (n + 1) / 4 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24)))
+    k = min(max(k, 0), (len(walsh) - 1) // 2)
+    lo, hi = float(walsh[k]), float(walsh[len(walsh) - 1 - k])
+    bound = math.log1p(margin)
+    shifted = d - bound if est >= 0 else -(d + bound)  # distance beyond the margin, outwards
+    if not numpy.any(shifted):
+        p = 1.0
+    else:
+        p = min(1.0, 2 * float(wilcoxon(shifted, alternative="greater").pvalue))
+    return {"ratio": math.exp(est), "lo": math.exp(lo), "hi": math.exp(hi), "p": p, "n": (n, n)}
+
+
+def bh_adjust(ps):
+    """Benjamini–Hochberg adjusted p-values (q), in the order given (None
+    stays None): a comparison of some 300 rows at p < 0.05 each would flag
+    about 15 of them when nothing changed; q < 0.05 keeps the expected share
+    of false flags among the flagged at 5 %, which, when nothing changed,
+    is the chance of any flag at all."""
+    idx = sorted((i for i, p in enumerate(ps) if p is not None), key=lambda i: ps[i])
+    m, q, prev = len(idx), [None] * len(ps), 1.0
+    for rank in range(m, 0, -1):
+        i = idx[rank - 1]
+        prev = min(prev, ps[i] * m / rank)
+        q[i] = prev
+    return q
 
 
 class Bench:

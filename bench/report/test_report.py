@@ -279,6 +279,64 @@ def check_matrix(tmp):
                   "with lstopo: the topology beside the map, and no note")
 
 
+def noisy_runs(tmp):
+    """Three runs of the fixtures' barrier rows with 3 repetitions each whose
+    p50s scatter by 15 % (lognormal, as on a shared VM): A, A2 (the same
+    machine again) and B (every barrier call 20 % slower). Seeded: the
+    figures are the same on every run of the test."""
+    import random
+    rng = random.Random(20261202)
+    doc = rr.read(A)
+    base = {}
+    for r in doc["benchmarks"]:
+        if r["name"].startswith("barrier/") and r.get("run_type", "iteration") == "iteration":
+            base.setdefault(r["name"], r)
+    paths = []
+    for tag, factor in (("a", 1.0), ("a2", 1.0), ("b", 1.20)):
+        rows = []
+        for name, r in base.items():
+            for i in range(3):
+                x = factor * rng.lognormvariate(0, 0.15)
+                row = {k: v for k, v in r.items() if k != "histogram"}
+                row.update(repetitions=3, repetition_index=i)
+                for c in ("p50", "p99", "p999", "real_time"):
+                    row[c] = r[c] * x
+                rows.append(row)
+        path = os.path.join(tmp, "noisy-%s.json" % tag)
+        with open(path, "w") as f:
+            json.dump({"context": doc["context"], "benchmarks": rows}, f)
+        paths.append(path)
+    return paths
+
+
+def check_whole_family(tmp):
+    """A slowdown of every barrier row is found by barrier/OVERALL though
+    no single row's 3 noisy repetitions can show it, and the same machine
+    twice flags nothing, not even by chance among the rows: with
+    --min-effect=0 some rows have p < 0.05 and only the Benjamini-Hochberg
+    adjustment keeps them from being flagged."""
+    a, a2, b = noisy_runs(tmp)
+    rc, text = run("compare", a, b, "--fail-above=5%", "--gate=OVERALL", "--significant-only")
+    overall = row_of(text, "barrier/OVERALL")
+    check(rc == 1 and "REGRESSION" in overall, "a 20 %% slowdown of every row: "
+          "barrier/OVERALL significant and gated: %s" % overall)
+    rows = [l for l in text.splitlines() if l.startswith("barrier/transport:")]
+    alone = [l for l in rows if "(significant)" in l]
+    check(len(rows) >= 20 and len(alone) < len(rows) // 2,
+          "most rows alone cannot tell it (%d of %d flagged)" % (len(alone), len(rows)))
+    for margin in ("--min-effect=5%", "--min-effect=0"):
+        rc, text = run("compare", a, a2, margin)
+        flagged = [l.split("  ")[0] for l in text.splitlines() if "(significant)" in l]
+        check(rc == 0 and not flagged, "the same machine twice, %s: nothing flagged (%s)" % (
+            margin, flagged))
+    raw = [l for l in text.splitlines() if l.startswith("barrier/")
+           and re.search(r"\s0\.0[0-4]\d\d\s", l)]
+    check(len(raw) > 0, "the adjustment is what keeps it clean: %d row(s) with p < 0.05 "
+          "unadjusted" % len(raw))
+    check(rr.bh_adjust([0.01, None, 0.04, 0.03]) == [0.03, None, 0.04, 0.04],
+          "Benjamini-Hochberg by hand: %s" % rr.bh_adjust([0.01, None, 0.04, 0.03]))
+
+
 def row_of(out, name):
     """The compare table line of one benchmark."""
     for line in out.splitlines():
@@ -551,6 +609,8 @@ def main():
         check(rc == 2, "one file only: usage error, exit 2 (%d)" % rc)
         rc, _ = run("compare", A, SOAK)
         check(rc == 2, "a soak summary is not compared: exit 2 (%d)" % rc)
+
+        check_whole_family(tmp)
 
         # --- bad input: a message naming the file, exit 2 ------------------------
         check_bad_inputs(tmp)
