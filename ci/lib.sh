@@ -10,11 +10,25 @@
 #   ci_leftovers PATH...    after it: fails when the run left an rf-* segment
 #                           in /dev/shm or a process of PATH (a build tree, or
 #                           one program) behind; says which and removes them
+#   ci_bench_defaults       the array of rf-bench options of the default
+#                           sweep (ci/bench; ci/significance runs the same)
 #   wine_build DIR [ARGS]   cross-builds the tree for Windows with mingw-w64
 #                           and hwloc (ci/mingw-deps) into DIR (ARGS go to cmake)
 #   wine_start DIR          a fresh WINEPREFIX in DIR and one persistent
 #                           wineserver; stopped by wine_stop on every way out
 #   wine_platform           the results folder name of a wine run
+
+# Repetitions run in random order among all the others: a ratio such as
+# fenced / unfenced then compares figures taken across the whole run, not two
+# moments a minute apart (a shared 2-CPU VM here had one minute at 5 times the
+# fence cost of the next), and each row's repetitions are independent draws
+# of the machine's states, which rf-compare's tests rely on (its
+# OVERALL_GEOMEAN rows count rows, not repetitions, so 3 a row suffice).
+# 0.05 s a repetition is already thousands of rounds for a p50; a row's
+# world launch and untimed traffic cost more than that anyway.
+ci_bench_defaults=(--benchmark_repetitions=3 --benchmark_min_time=0.05
+	--benchmark_enable_random_interleaving=true
+	--benchmark_display_aggregates_only=true)
 
 ci_install() {
 	[[ -f /etc/debian_version ]] && command -v dpkg-query >/dev/null || return 0
