@@ -12,6 +12,7 @@
 #                           one program) behind; says which and removes them
 #   ci_bench_defaults       the array of rf-bench options of the default
 #                           sweep (ci/bench; ci/significance runs the same)
+#   ci_bench_procs          the default sweep's P list (2,3,4,8 on 2 CPUs)
 #   wine_build DIR [ARGS]   cross-builds the tree for Windows with mingw-w64
 #                           and hwloc (ci/mingw-deps) into DIR (ARGS go to cmake)
 #   wine_start DIR          a fresh WINEPREFIX in DIR and one persistent
@@ -23,12 +24,22 @@
 # moments a minute apart (a shared 2-CPU VM here had one minute at 5 times the
 # fence cost of the next), and each row's repetitions are independent draws
 # of the machine's states, which rf-compare's tests rely on (its
-# OVERALL_GEOMEAN rows count rows, not repetitions, so 3 a row suffice).
+# OVERALL rows count rows, not repetitions, so 3 a row suffice).
 # 0.05 s a repetition is already thousands of rounds for a p50; a row's
 # world launch and untimed traffic cost more than that anyway.
 ci_bench_defaults=(--benchmark_repetitions=3 --benchmark_min_time=0.05
 	--benchmark_enable_random_interleaving=true
 	--benchmark_display_aggregates_only=true)
+
+# rf-bench's default P (2, 3, 4 and powers of two up to twice the PUs), and
+# at least 8: P = 16 on 2 CPUs (8 processes a CPU) doubled the sweep's time
+# and measured the scheduler; ask for it with --rf_procs=2,3,4,8,16
+ci_bench_procs() {
+	local p=2,3,4 x npus
+	npus=$(nproc)
+	for ((x = 8; x <= 2 * npus || x <= 8; x *= 2)); do p+=,$x; done
+	echo "$p"
+}
 
 ci_install() {
 	[[ -f /etc/debian_version ]] && command -v dpkg-query >/dev/null || return 0
