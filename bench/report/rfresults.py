@@ -28,6 +28,7 @@ import re
 import statistics
 import subprocess
 import sys
+import warnings
 
 # Benchmark names are rf-bench's interface (issues 4 and 12); group names are
 # ours. A barrier name without /algo: is from before rf-bench ran several
@@ -322,8 +323,8 @@ def overall_ci(ratios, alpha=0.05, margin=0.0):
     interval from the Wilcoxon signed-rank distribution (normal
     approximation) and the signed-rank p of "within 1 +- margin". Rank-based
     because a row's figure is a mixture of the machine's states (on a
-    shared VM a p50 jumps between about 120 and 600 ns as the host moves
-    the vCPUs): a mean of logs, the geometric mean, follows those jumps. The
+    shared VM a p50 jumps between about 120 and 600 ns from one repetition
+    to the next): a mean of logs, the geometric mean, follows those jumps. The
     rows are the units: ci/bench interleaves each row's repetitions through
     the run at random, so the rows' own errors are independent; what they
     share is the run's state, the drift that --min-effect allows for.
@@ -345,7 +346,9 @@ def overall_ci(ratios, alpha=0.05, margin=0.0):
     if not numpy.any(shifted):
         p = 1.0
     else:
-        p = min(1.0, 2 * float(wilcoxon(shifted, alternative="greater").pvalue))
+        with warnings.catch_warnings():  # scipy's note that ties take the normal approximation
+            warnings.simplefilter("ignore")
+            p = min(1.0, 2 * float(wilcoxon(shifted, alternative="greater").pvalue))
     return {"ratio": math.exp(est), "lo": math.exp(lo), "hi": math.exp(hi), "p": p, "n": (n, n)}
 
 
