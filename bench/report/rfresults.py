@@ -317,6 +317,28 @@ def ratio_ci(a, b, alpha=0.05, margin=0.0):
             "n": (len(a), len(b))}
 
 
+def walsh_averages(d):
+    """The sorted means of every pair of d (each with itself too): their
+    median is the Hodges-Lehmann estimate of d's centre."""
+    import numpy
+    d = numpy.asarray(d, dtype=float)
+    return numpy.sort(((d[:, None] + d[None, :]) / 2)[numpy.triu_indices(len(d))])
+
+
+def run_levels(logs):
+    """Each run's level against the others: logs[r][j] is row r's log figure
+    in run j (every row present in every run); a run's level is the
+    Hodges-Lehmann estimate over the rows of how far its figure lies from
+    the row's mean over all runs, as a factor (1.05: that run's rows 5 %
+    above their usual). Rows are centred one by one, so rows of 100 ns and
+    of 100 us weigh alike; the same centre for every run, so levels of two
+    sets of runs compare as the runs do."""
+    import numpy
+    m = numpy.asarray(logs, dtype=float)
+    dev = m - m.mean(axis=1, keepdims=True)
+    return [math.exp(float(numpy.median(walsh_averages(dev[:, j])))) for j in range(m.shape[1])]
+
+
 def overall_ci(ratios, alpha=0.05, margin=0.0):
     """The typical B/A of many benchmarks: the Hodges-Lehmann estimate of
     their log ratios (the median of all pairwise means), its 1 - alpha
@@ -335,7 +357,7 @@ def overall_ci(ratios, alpha=0.05, margin=0.0):
     n = len(d)
     if n < 10:
         return None
-    walsh = numpy.sort(((d[:, None] + d[None, :]) / 2)[numpy.triu_indices(n)])
+    walsh = walsh_averages(d)
     est = float(numpy.median(walsh))
     z = float(norm.ppf(1 - alpha / 2))
     k = int(math.floor(n * (n + 1) / 4 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24)))

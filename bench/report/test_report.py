@@ -22,6 +22,7 @@ unwritable --out) must give every tool exit 2 and a message naming the file
 or the option, never a traceback.
 """
 import json
+import math
 import os
 import re
 import shutil
@@ -279,20 +280,22 @@ def check_matrix(tmp):
                   "with lstopo: the topology beside the map, and no note")
 
 
-def noisy_runs(tmp):
-    """Three runs of the fixtures' barrier rows with 3 repetitions each whose
-    p50s scatter by 15 % (lognormal, as on a shared VM): A, A2 (the same
-    machine again) and B (every barrier call 20 % slower). Seeded: the
-    figures are the same on every run of the test."""
+def noisy_runs(tmp, runs=(("a", 1.0), ("a2", 1.0), ("b", 1.20)), seed=20261202):
+    """Runs of the fixtures' barrier rows with 3 repetitions each whose
+    p50s scatter by 15 % (lognormal, as on a shared VM), one file per
+    (tag, factor) of runs; by default A, A2 (the same machine again) and B
+    (every barrier call 20 % slower). A factor carries the run's own drift
+    where the caller puts it there. Seeded: the figures are the same on
+    every run of the test."""
     import random
-    rng = random.Random(20261202)
+    rng = random.Random(seed)
     doc = rr.read(A)
     base = {}
     for r in doc["benchmarks"]:
         if r["name"].startswith("barrier/") and r.get("run_type", "iteration") == "iteration":
             base.setdefault(r["name"], r)
     paths = []
-    for tag, factor in (("a", 1.0), ("a2", 1.0), ("b", 1.20)):
+    for tag, factor in runs:
         rows = []
         for name, r in base.items():
             for i in range(3):
@@ -335,6 +338,44 @@ def check_whole_family(tmp):
           "unadjusted" % len(raw))
     check(rr.bh_adjust([0.01, None, 0.04, 0.03]) == [0.03, None, 0.04, 0.04],
           "Benjamini-Hochberg by hand: %s" % rr.bh_adjust([0.01, None, 0.04, 0.03]))
+
+
+def check_runs_as_units(tmp):
+    """Several runs a side: each run drifts as a whole (its factor, 4 %
+    lognormal, shared by all its rows), which one run a side cannot tell
+    from a change. With 5 runs a side as the units a 10 % slowdown of every
+    row is flagged by barrier/OVERALL and gated, 5 other runs of the same
+    machine flag nothing, and one drifting pair alone, judged with no
+    margin, flags what is only drift."""
+    import random
+    rng = random.Random(7)
+    drift = lambda: rng.lognormvariate(0, 0.04)
+    spec = [("a%d" % i, drift()) for i in range(5)] + [("c%d" % i, drift()) for i in range(5)]
+    spec += [("b%d" % i, 1.10 * drift()) for i in range(5)]
+    paths = dict(zip([t for t, _ in spec], noisy_runs(tmp, spec, seed=11)))
+    side = lambda x: ",".join(paths["%s%d" % (x, i)] for i in range(5))
+    rc, text = run("compare", side("a"), side("b"), "--fail-above=5%", "--gate=OVERALL",
+                   "--significant-only")
+    overall = row_of(text, "barrier/OVERALL")
+    check(rc == 1 and "REGRESSION" in overall and "runs as the units (5 a side)" in text,
+          "5 runs a side, every row 10 %% slower: barrier/OVERALL gated: %s" % overall)
+    rc, text = run("compare", side("a"), side("c"))
+    flagged = [l.split("  ")[0] for l in text.splitlines() if "(significant)" in l]
+    check(rc == 0 and not flagged and "min-effect" in text,
+          "5 runs a side of the same machine: nothing flagged (%s)" % flagged)
+    # the pair of runs that drifted furthest apart, judged alone without a margin
+    lo = min(range(5), key=lambda i: spec[i][1])
+    hi = max(range(5, 10), key=lambda i: spec[i][1])
+    rc, text = run("compare", paths[spec[lo][0]], paths[spec[hi][0]], "--min-effect=0")
+    check("slower (significant)" in row_of(text, "barrier/OVERALL"),
+          "one run a side sees a drift of %.3f as a change: %s" % (
+              spec[hi][1] / spec[lo][1], row_of(text, "barrier/OVERALL")))
+    rc, text = run("compare", paths["a0"], side("b"))
+    check(rc == 2 and "at least 2 a side" in text, "one run against five: refused (%d)" % rc)
+    levels = rr.run_levels([[0.0, 0.1, 0.2], [1.0, 1.1, 1.2], [5.0, 5.1, 5.2]])
+    check([round(x, 4) for x in levels] == [round(math.exp(-0.1), 4), 1.0,
+                                            round(math.exp(0.1), 4)],
+          "run levels by hand: %s" % levels)
 
 
 def row_of(out, name):
@@ -611,6 +652,7 @@ def main():
         check(rc == 2, "a soak summary is not compared: exit 2 (%d)" % rc)
 
         check_whole_family(tmp)
+        check_runs_as_units(tmp)
 
         # --- bad input: a message naming the file, exit 2 ------------------------
         check_bad_inputs(tmp)
