@@ -7,7 +7,7 @@
  * arrival; the proof must still cover every *other* reader. So on the last
  * arrival of a fenced round the coordinator does not complete inside its
  * handler: it marks the completion pending, and its own waiting loop serves
- * it once, for every ring p and every running reader q != p, q's progress
+ * it once, for every ring p and every started reader q != p, q's progress
  * (received for the delivery fence, processed for the processing fence) has
  * reached E_p: the remote-drain handshake. Then it broadcasts one COMPLETE
  * record {R, status} on its ring, which every participant waits for while
@@ -126,7 +126,7 @@ static int serve(struct rf_world *w, void *arg)
 	bool mixed = (modes & (modes - 1)) != 0;
 	enum rf_mode mode = (enum rf_mode)__builtin_ctz(modes);
 	bool fenced = !mixed && rf_round_fenced(mode);
-	/* The remote-drain handshake: every running reader of every ring that
+	/* The remote-drain handshake: every started reader of every ring that
 	 * asked for a fence has reached its E_p. The first look keeps the
 	 * rows for the trace (what the handshake waited on). */
 	if (fenced && !rf_round_fence_holds(w, mode, c->entry, c->fence, true,

@@ -48,11 +48,12 @@ bool rf_round_fenced(enum rf_mode mode);
 /* The fence over progress counters: true when, for every ring p with
  * need[p] (all rings when need is NULL), every reader q != p has received
  * (processed, for the processing fence) up to entry[p] (each p's published
- * E_p when entry is NULL). running_only skips readers not RUNNING: one still
- * starting, or gone, must never hold a round. With rows, fills one row per
- * ring (its slowest reader) instead of stopping at the first shortfall. */
+ * E_p when entry is NULL). started_only skips readers that have not yet
+ * attached, which must never hold a round; a reader that has left counts
+ * with the progress it left at. With rows, fills one row per ring (its
+ * slowest reader) instead of stopping at the first shortfall. */
 bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t *entry,
-			  const uint8_t *need, bool running_only, struct rf_handshake_row *rows);
+			  const uint8_t *need, bool started_only, struct rf_handshake_row *rows);
 /* The frame of a *relaying* row (dissemination, tree): participants pass
  * signals on, each carrying round R and the OR of the modes heard of, and
  * the fence is held writer-side: a participant arrives only once every

@@ -27,18 +27,25 @@ bool rf_round_fenced(enum rf_mode mode)
 
 /* The lowest progress (received, or processed for the processing fence) of
  * any reader q != p of ring p, and that reader; UINT64_MAX when no reader
- * counts. running_only skips readers not RUNNING. */
-static uint64_t ring_low(struct rf_world *w, uint32_t p, bool processed, bool running_only,
+ * counts. started_only skips readers that have not started (EMPTY,
+ * ATTACHING); one that has left (DETACHED) still counts: its progress is
+ * frozen where it stopped reading, and skipping it would prove a fence over
+ * records nobody will ever read. */
+static uint64_t ring_low(struct rf_world *w, uint32_t p, bool processed, bool started_only,
 			 uint32_t *slowest)
 {
 	uint64_t low = UINT64_MAX;
 	*slowest = p;
 	for (uint32_t q = 0; q < w->nprocs; q++) {
-		/* acquire: pairs with attach's release of RUNNING */
-		if (q == p || (running_only && atomic_load_explicit(&w->part[q].state,
-								    memory_order_acquire) !=
-							       RF_PART_RUNNING))
+		if (q == p)
 			continue;
+		if (started_only) {
+			/* acquire: pairs with attach's release of RUNNING (and
+			 * close's of DETACHED: the progress below is then the last) */
+			uint32_t st = atomic_load_explicit(&w->part[q].state, memory_order_acquire);
+			if (st == RF_PART_EMPTY || st == RF_PART_ATTACHING)
+				continue;
+		}
 		const struct rf_seg_progress *pr = rf_progress(w, p, q);
 		/* acquire: what the reader did before it moved its counter (for
 		 * processed: the handler's effects) is ours to publish */
@@ -53,7 +60,7 @@ static uint64_t ring_low(struct rf_world *w, uint32_t p, bool processed, bool ru
 }
 
 bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t *entry,
-			  const uint8_t *need, bool running_only, struct rf_handshake_row *rows)
+			  const uint8_t *need, bool started_only, struct rf_handshake_row *rows)
 {
 	/* model: barrier_central.pml inline fence_holds */
 	bool processed = mode == RF_PROCESSING_FENCE, ok = true;
@@ -64,7 +71,7 @@ bool rf_round_fence_holds(struct rf_world *w, enum rf_mode mode, const uint64_t 
 				   : atomic_load_explicit(&w->part[p].entry_target,
 							  memory_order_relaxed);
 		uint32_t slowest;
-		uint64_t low = ring_low(w, p, processed, running_only, &slowest);
+		uint64_t low = ring_low(w, p, processed, started_only, &slowest);
 		bool needed = !need || need[p];
 		if (rows)
 			rows[p] = (struct rf_handshake_row){.participant = p,

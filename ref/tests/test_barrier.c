@@ -23,6 +23,9 @@
  *              E_p): a fenced round waits for it and completes once it resumes.
  *   handshake  (coordinator) every fenced round took the remote-drain
  *              handshake with finite targets, no rendezvous round did.
+ *   left       (POSIX) a reader leaves mid-round with a record unprocessed,
+ *              while participant 0 is stopped in its wait: when 0 goes on it
+ *              must not prove the fence by skipping the reader that left.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -382,6 +385,63 @@ static void run_stalled(rf_world *w)
 		CHECK(stalled_rows == 2, "%u handshakes waited on reader 2", stalled_rows);
 }
 
+/* ---- left ------------------------------------------------------------------------ */
+
+static long left_frozen; /* participant 0's pid while we keep it stopped */
+
+/* Participant 1, on the first of 0's two records: once 0 waits in the round
+ * (and, coordinator, has our arrival) and has had time to park, stop it and
+ * abort, as our barrier timing out would; the second record stays unread. */
+static void left_handler(void *ctx, const struct rf_record *rec)
+{
+	rf_world *w = ctx;
+	if (rec->type != T_SLOW || left_frozen)
+		return;
+	long pid0 = 0;
+	for (int64_t end = rf_os_now_ns() + 10 * SECOND; !pid0 && rf_os_now_ns() < end;) {
+		struct rf_snapshot *s;
+		if (rf_snapshot_take(w, &s) != 0)
+			break;
+		if (s->part[0].round >= 1 && s->received[1 * s->nprocs + 0] >= s->leading[1])
+			pid0 = s->part[0].pid;
+		rf_snapshot_free(s);
+	}
+	rf_os_sleep_ns(50 * MS);
+	if (pid0 > 0 && tu_freeze(pid0, true) == 0)
+		left_frozen = pid0;
+	rf_world_abort(w, RF_EABORTED);
+}
+
+static void run_left(rf_world *w)
+{
+	if (rf_world_rank(w) == 0) {
+		CHECK_OK(rf_send(w, 1, T_SLOW, NULL, 0, SECOND));
+		CHECK_OK(rf_send(w, 1, T_SLOW, NULL, 0, SECOND));
+		/* Woken by the abort to a reader that has gone, behind E_0. */
+		CHECK_RC(rf_barrier(w, RF_PROCESSING_FENCE, 10 * SECOND), RF_EABORTED);
+		return;
+	}
+	rf_world_set_handler(w, left_handler, w);
+	int rc = rf_barrier(w, RF_PROCESSING_FENCE, 10 * SECOND);
+	uint64_t processed = 0, leading = 0;
+	struct rf_snapshot *s;
+	if (rf_snapshot_take(w, &s) == 0) {
+		processed = s->processed[0 * s->nprocs + 1];
+		leading = s->leading[0];
+		rf_snapshot_free(s);
+	}
+	int crc = rf_world_close(w); /* DETACHED before 0 goes on */
+	if (left_frozen)
+		tu_freeze(left_frozen, false);
+	CHECK(left_frozen, "participant 0 was not stopped");
+	CHECK_RC(rc, RF_EABORTED);
+	CHECK_OK(crc);
+	/* What makes the case: we leave behind E_0 (0 wrote nothing since). */
+	CHECK(processed < leading, "reader 1 processed all of ring 0 (%llu)",
+	      (unsigned long long)processed);
+	exit(0);
+}
+
 /* ---- handshake ---------------------------------------------------------------- */
 
 static uint32_t traced[3];
@@ -447,7 +507,7 @@ int main(int argc, char **argv)
 {
 	CHECK(argc >= 3,
 	      "usage: %s shm|coordinator modes P [rounds]|slow|mixed|kill|timeout|abort|"
-	      "startup|stalled|handshake",
+	      "startup|stalled|left|handshake",
 	      argv[0]);
 	tu_whole_lines(stdout);
 	tu_log_to_stderr();
@@ -483,6 +543,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(c, "stalled") == 0) {
 		w = tu_launch(argv, 3, 0, 0);
 		run_stalled(w);
+	} else if (strcmp(c, "left") == 0) {
+		w = tu_launch(argv, 2, 0, 0);
+		run_left(w);
 	} else if (strcmp(c, "handshake") == 0) {
 		w = tu_launch(argv, 4, 0, 0);
 		run_handshake(w, 200);

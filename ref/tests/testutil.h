@@ -135,6 +135,10 @@ void tu_child_close(struct tu_child *c);
 
 /* Sends SIGTERM; -1 where there is no such thing (Windows). */
 int tu_sigterm(long pid);
+/* Stops the process (SIGSTOP) or lets it go on (SIGCONT): a participant made
+ * to miss everything that happens meanwhile; -1 on Windows, which has no
+ * documented equivalent. */
+int tu_freeze(long pid, bool frozen);
 /* Lets the kernel reap our children (SIGCHLD ignored), a POSIX situation a
  * program may put the library in; -1 where it does not exist (Windows). */
 int tu_children_autoreaped(void);

@@ -114,6 +114,11 @@ int tu_sigterm(long pid)
 	return kill((pid_t)pid, SIGTERM);
 }
 
+int tu_freeze(long pid, bool frozen)
+{
+	return kill((pid_t)pid, frozen ? SIGSTOP : SIGCONT);
+}
+
 int tu_children_autoreaped(void)
 {
 	return signal(SIGCHLD, SIG_IGN) == SIG_ERR ? -1 : 0;

@@ -124,6 +124,12 @@ int tu_sigterm(long pid)
 	return -1;
 }
 
+int tu_freeze(long pid, bool frozen)
+{
+	(void)pid, (void)frozen; /* only the undocumented NtSuspendProcess would do */
+	return -1;
+}
+
 int tu_children_autoreaped(void)
 {
 	return -1; /* nothing is ever left to reap */
