@@ -31,8 +31,8 @@
  * rf_world_attach's release of RUNNING, which any number of the others'
  * steps may precede (the coordinator already waiting in serve, rings
  * written that it has not read); before it, it reads nothing. The
- * handshake skips readers that are not RUNNING (rf_round_fence_holds with
- * running_only). A handshake can only be pending once all P arrived, and a
+ * handshake skips readers that have not yet started (rf_round_fence_holds
+ * with started_only: EMPTY or ATTACHING; one that closed still counts). A handshake can only be pending once all P arrived, and a
  * participant is RUNNING before it can write its arrival, so a reader still
  * starting up never takes part in a handshake: asserted where COMPLETE is
  * written (every participant running), which with the fence assertion
@@ -204,7 +204,8 @@ inline arrive(ap, aE, am)
 }
 
 /* round.c rf_round_fence_holds(w, mode, c->entry, c->fence, true, rows):
- * ring_low skips readers that are not RUNNING (running_only) */
+ * ring_low skips readers that have not started (started_only); running[q]
+ * is never cleared here, so it reads "started" */
 inline fence_holds(fmode)
 {
 	d_step {
@@ -255,7 +256,7 @@ inline serve()
 			:: else -> skip
 			fi;
 #ifndef LATE_RUNNING_AFTER_ARRIVAL
-			/* everyone arrived, so everyone is RUNNING: running_only
+			/* everyone arrived, so everyone is RUNNING: started_only
 			 * skipped nobody (the mutant breaks this by construction;
 			 * its test shows that the fence breaks) */
 			d_step {

@@ -53,7 +53,7 @@ struct rf_handshake_row {
 	uint32_t participant;  /* ring p */
 	bool fence_required;   /* p's arrival asked for a fence */
 	uint64_t entry_target; /* E_p */
-	uint64_t observed;     /* lowest progress of a running reader of ring p
+	uint64_t observed;     /* lowest progress of a started reader of ring p
 				* when the last arrival came in */
 	uint32_t slowest;      /* that reader */
 };
