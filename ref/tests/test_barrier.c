@@ -423,6 +423,7 @@ static void run_left(rf_world *w)
 	}
 	rf_world_set_handler(w, left_handler, w);
 	int rc = rf_barrier(w, RF_PROCESSING_FENCE, 10 * SECOND);
+	/* No CHECK until 0 goes on again: exiting here would leave it stopped. */
 	uint64_t processed = 0, leading = 0;
 	struct rf_snapshot *s;
 	if (rf_snapshot_take(w, &s) == 0) {
