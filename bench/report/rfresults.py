@@ -298,23 +298,43 @@ def ratio_ci(a, b, alpha=0.05, margin=0.0):
     confidence interval by Welch's t on the logarithms, and the two-sided p
     of "B/A lies within 1 +- margin" (p < alpha exactly when the interval
     lies wholly outside it). None with fewer than 2 positive values on a
-    side. Student's t is scipy's (imported here: the readers that never
-    compare do not need scipy)."""
-    from scipy.stats import t as student_t
+    side. Student's t is scipy's (imported in _t_interval: the readers that
+    never compare do not need scipy)."""
     a = [math.log(x) for x in a if isinstance(x, (int, float)) and x > 0]
     b = [math.log(x) for x in b if isinstance(x, (int, float)) and x > 0]
     if len(a) < 2 or len(b) < 2:
         return None
     va = max(statistics.variance(a), LOG_SD_FLOOR ** 2) / len(a)
     vb = max(statistics.variance(b), LOG_SD_FLOOR ** 2) / len(b)
-    d = statistics.fmean(b) - statistics.fmean(a)
-    se = math.sqrt(va + vb)
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    return _t_interval(statistics.fmean(b) - statistics.fmean(a), math.sqrt(va + vb), df,
+                       alpha, margin, (len(a), len(b)))
+
+
+def paired_ratio_ci(d, alpha=0.05, margin=0.0):
+    """B/A from pairs measured side by side in time: d[i] is the log of
+    B_i / A_i (the change within pair i). The ratio is exp of their mean,
+    the interval Student's t over the pairs (n - 1 degrees of freedom) and p
+    as ratio_ci's. What the two runs of a pair share, the machine's state
+    of those minutes, cancels in d[i]; only what changes faster than a pair
+    is left in their spread. None with fewer than 2 pairs."""
+    d = [x for x in d if isinstance(x, (int, float)) and math.isfinite(x)]
+    if len(d) < 2:
+        return None
+    se = math.sqrt(max(statistics.variance(d), LOG_SD_FLOOR ** 2) / len(d))
+    return _t_interval(statistics.fmean(d), se, len(d) - 1, alpha, margin, (len(d), len(d)))
+
+
+def _t_interval(d, se, df, alpha, margin, n):
+    """The ratio exp(d), its 1 - alpha interval from Student's t with df
+    degrees of freedom and standard error se, and the two-sided p of "within
+    1 +- margin"."""
+    from scipy.stats import t as student_t
     half = float(student_t.ppf(1 - alpha / 2, df)) * se
     # the bound is symmetric in logs: 1 + margin above, 1 / (1 + margin) below
     p = min(1.0, 2 * float(student_t.sf((abs(d) - math.log1p(margin)) / se, df)))
     return {"ratio": math.exp(d), "lo": math.exp(d - half), "hi": math.exp(d + half), "p": p,
-            "n": (len(a), len(b))}
+            "n": n}
 
 
 def walsh_averages(d):
@@ -337,6 +357,18 @@ def run_levels(logs):
     m = numpy.asarray(logs, dtype=float)
     dev = m - m.mean(axis=1, keepdims=True)
     return [math.exp(float(numpy.median(walsh_averages(dev[:, j])))) for j in range(m.shape[1])]
+
+
+def pair_levels(logs, n):
+    """The change within each pair of runs over many rows: logs[r][j] as in
+    run_levels, A's n runs first, then B's n in the same order, run i of A
+    beside run i of B in time; pair i's change is the Hodges-Lehmann
+    estimate over the rows of B_i's log figure minus A_i's (a log ratio, for
+    paired_ratio_ci)."""
+    import numpy
+    m = numpy.asarray(logs, dtype=float)
+    d = m[:, n:2 * n] - m[:, :n]
+    return [float(numpy.median(walsh_averages(d[:, i]))) for i in range(n)]
 
 
 def overall_ci(ratios, alpha=0.05, margin=0.0):
