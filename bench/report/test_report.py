@@ -378,6 +378,49 @@ def check_runs_as_units(tmp):
           "run levels by hand: %s" % levels)
 
 
+def check_runs_paired(tmp):
+    """--paired: each pair of runs shares the machine's state of its minutes
+    (a factor per pair, 10 % lognormal, far more than the rows' own noise
+    leaves in a run's level). Paired, a 10 % slowdown of every row is
+    flagged and gated, and A against A' of the same pairs flags nothing;
+    unpaired the same runs cannot tell the slowdown from the drift, and
+    paired in the wrong order (each B beside another pair's A) neither:
+    what finds it is the pairing."""
+    import random
+    rng = random.Random(5)
+    n = 5
+    drift = [rng.lognormvariate(0, 0.10) for _ in range(n)]
+    spec = [("pa%d" % i, drift[i]) for i in range(n)] + [("pc%d" % i, drift[i]) for i in range(n)]
+    spec += [("pb%d" % i, 1.10 * drift[i]) for i in range(n)]
+    paths = dict(zip([t for t, _ in spec], noisy_runs(tmp, spec, seed=13)))
+    side = lambda x, order=range(n): ",".join(paths["%s%d" % (x, i)] for i in order)
+    rc, text = run("compare", "--paired", side("pa"), side("pb"), "--fail-above=5%",
+                   "--gate=OVERALL", "--significant-only")
+    overall = row_of(text, "barrier/OVERALL")
+    check(rc == 1 and "REGRESSION" in overall and "pairs of runs as the units (5 pairs" in text,
+          "paired, every row 10 %% slower: barrier/OVERALL gated: %s" % overall)
+    rc, text = run("compare", "--paired", side("pa"), side("pc"))
+    flagged = [l.split("  ")[0] for l in text.splitlines() if "(significant)" in l]
+    check(rc == 0 and not flagged, "paired, A against A': nothing flagged (%s)" % flagged)
+    rc, text = run("compare", side("pa"), side("pb"))
+    check("(not significant)" in row_of(text, "barrier/OVERALL"),
+          "unpaired, the same runs: the drift hides the slowdown: %s" %
+          row_of(text, "barrier/OVERALL"))
+    rc, text = run("compare", "--paired", side("pa"), side("pb", [1, 2, 3, 4, 0]))
+    check("(not significant)" in row_of(text, "barrier/OVERALL"),
+          "paired out of order: not flagged either: %s" % row_of(text, "barrier/OVERALL"))
+    rc, text = run("compare", "--paired", side("pa"), side("pb", range(n - 1)))
+    check(rc == 2 and "as many runs in A as in B" in text, "paired, 5 runs against 4: refused "
+          "(%d)" % rc)
+    rc, text = run("compare", "--paired", paths["pa0"], paths["pb0"])
+    check(rc == 2 and "at least 2" in text, "paired, one run a side: refused (%d)" % rc)
+    d = rr.pair_levels([[0.0, 1.0, 0.1, 1.3], [2.0, 3.0, 2.1, 3.3], [4.0, 5.0, 4.1, 5.3]], 2)
+    check([round(x, 4) for x in d] == [0.1, 0.3], "pair levels by hand: %s" % d)
+    ci = rr.paired_ratio_ci([0.1, 0.1, 0.1])
+    check(abs(ci["ratio"] - math.exp(0.1)) < 1e-9 and ci["lo"] < ci["ratio"] < ci["hi"],
+          "identical pairs: the floor keeps an interval (%s)" % ci)
+
+
 def row_of(out, name):
     """The compare table line of one benchmark."""
     for line in out.splitlines():
@@ -653,6 +696,7 @@ def main():
 
         check_whole_family(tmp)
         check_runs_as_units(tmp)
+        check_runs_paired(tmp)
 
         # --- bad input: a message naming the file, exit 2 ------------------------
         check_bad_inputs(tmp)
